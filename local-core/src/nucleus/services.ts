@@ -65,3 +65,97 @@ export interface LocalBus {
     owner: string,
   ): () => void;
 }
+
+/** A modeled IPC error thrown by an operation handler; the server sends it as the nucleus does. */
+export interface IpcErrorShape {
+  /** `ServiceError`, `UnauthorizedError`, `ResourceNotFoundError`, `InvalidArgumentsError`, `ConflictError`, … */
+  readonly errorCode: string;
+  readonly message: string;
+  /** Extra modeled fields, e.g. `resourceType`, `resourceName`, `context`. */
+  readonly extra?: Record<string, unknown>;
+}
+
+/** Who is calling an IPC operation, and the nucleus's authorization check for them. */
+export interface IpcCaller {
+  readonly component: string;
+  /**
+   * Throws UnauthorizedError unless the caller's accessControl grants `operation` of `service` on
+   * `resource`, with the nucleus's matching rules for that service.
+   */
+  authorize(service: string, operation: string, resource: string): void;
+}
+
+/** A request/response operation served by a plugin (e.g. ShadowManager's GetThingShadow). */
+export type IpcOperationHandler = (request: Record<string, unknown>, caller: IpcCaller) => Promise<unknown>;
+
+/** Lets plugins serve IPC operations on a thing's socket (`aws.greengrass#GetThingShadow`, …). */
+export interface OperationRegistry {
+  /** Registers `handler` for `aws.greengrass#<operation>`; replaces the "not supported" default answer. */
+  register(operation: string, handler: IpcOperationHandler): void;
+  unregister(operation: string): void;
+}
+
+/** One simulated thing's connection to the cloud. */
+export interface ThingCloud {
+  readonly thingName: string;
+  readonly thingGroups: readonly string[];
+  isOnline(): boolean;
+  onConnectivityChange(listener: (online: boolean) => void): () => void;
+}
+
+/**
+ * A platform component that runs inside local-core rather than as a process (as plugins run inside
+ * the nucleus JVM): aws.greengrass.ShadowManager, aws.greengrass.Cloudwatch, aws.greengrass.LogManager.
+ */
+export interface PluginContext {
+  readonly thingName: string;
+  /** The thing's root folder (`{kernel:rootPath}`); a plugin keeps its state under it. */
+  readonly rootDir: string;
+  /** The plugin's current configuration (DefaultConfiguration of its built-in recipe + deployment). */
+  config(): Record<string, unknown>;
+  onConfigChange(listener: () => void): () => void;
+  readonly bus: LocalBus;
+  readonly operations: OperationRegistry;
+  readonly cloud: ThingCloud;
+  readonly log: (event: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface NucleusPlugin {
+  readonly name: string;
+  start(context: PluginContext): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The IoT Core stand-in seen from the cloud side (what AWS services publish and receive). */
+export interface CloudBroker {
+  publish(topic: string, payload: Uint8Array): Promise<void>;
+  subscribe(filter: string, listener: (topic: string, payload: Uint8Array) => void): Promise<() => void>;
+}
+
+/** A route on local-core's loopback cloud API server (AWS IoT data plane and control plane shapes). */
+export type CloudApiHandler = (request: {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: unknown;
+}) => Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>;
+
+/** Fleet-wide simulated AWS services (cloud shadows, IoT Jobs), started once per local-core. */
+export interface CloudServiceContext {
+  /** Every thing of the fleet, by name. */
+  readonly things: ReadonlyMap<string, ThingCloud>;
+  readonly broker: CloudBroker;
+  /** `pattern` like `/things/:thingName/shadow`; methods in upper case. */
+  route(method: string, pattern: string, handler: CloudApiHandler): void;
+  /** `--jobs-time-scale`: 1 in production use; tests shrink timeouts with it. */
+  readonly timeScale: number;
+  readonly stateDir: string;
+  readonly log: (event: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface CloudService {
+  readonly name: string;
+  start(context: CloudServiceContext): Promise<void>;
+  stop(): Promise<void>;
+}
