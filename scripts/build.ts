@@ -1,0 +1,198 @@
+/**
+ * Builds every component's Greengrass artifact from its shipping recipe: an esbuild CommonJS bundle of
+ * components/<dir>/src/main.ts, aws-crt's native binaries for linux x64 and arm64 (plus the host's), any
+ * wasm the bundle loads and native packages kept external, zipped as
+ * build/artifacts/<ComponentName>/<ComponentVersion>/<dir>.zip — the layout local-core and the Greengrass
+ * CLI's local deployments read.
+ *
+ *   tsx scripts/build.ts                          every recipe in recipes/
+ *   tsx scripts/build.ts --component <Name>       one component
+ *   tsx scripts/build.ts --component <Name> --gdk GDK custom build: greengrass-build/ in the CWD
+ */
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { zipSync } from 'fflate';
+import { loadShippingRecipes, type ShippingRecipe } from './recipes.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+
+/** aws-crt platform folders shipped in every artifact: the device targets (no 32-bit ARM binary exists). */
+const DEVICE_CRT_PLATFORMS = ['linux-x64-glibc', 'linux-arm64-glibc'];
+
+/**
+ * Packages that cannot be bundled (native addons loaded through `bindings`), copied with their
+ * dependencies into the artifact's node_modules/.
+ */
+const EXTERNAL_PACKAGES: Record<string, readonly string[]> = {
+  'gpio-relay': ['onoff'],
+};
+
+/**
+ * Runs before any bundled module: `import.meta.url` for code written as ESM, and the aws-crt binary
+ * path when the recipe's Setenv did not choose one (laptops, other platforms).
+ */
+const BANNER = [
+  'const __import_meta_url = require("node:url").pathToFileURL(__filename).href;',
+  'if (!process.env.AWS_CRT_NODEJS_BINARY_RELATIVE_PATH && !process.env.AWS_CRT_NODEJS_BINARY_ABSOLUTE_PATH) {',
+  '  const libc = process.platform === "linux" ? (process.report?.getReport?.().header?.glibcVersionRuntime ? "glibc" : "musl") : "cruntime";',
+  '  process.env.AWS_CRT_NODEJS_BINARY_RELATIVE_PATH = `bin/${process.platform}-${process.arch}-${libc}/aws-crt-nodejs.node`;',
+  '}',
+].join('\n');
+
+export interface BuiltArtifact {
+  name: string;
+  version: string;
+  dir: string;
+  zipPath: string;
+  bundleBytes: number;
+  zipBytes: number;
+  ms: number;
+}
+
+/** Builds one component into `outArtifactsDir/<name>/<version>/<dir>.zip`. */
+export async function buildComponent(
+  recipe: ShippingRecipe,
+  outArtifactsDir: string,
+): Promise<BuiltArtifact> {
+  const started = performance.now();
+  const stage = join(ROOT, 'build', 'bundle', recipe.dir);
+  rmSync(stage, { recursive: true, force: true });
+  mkdirSync(stage, { recursive: true });
+
+  const externals = EXTERNAL_PACKAGES[recipe.dir] ?? [];
+  const result = await build({
+    entryPoints: [join(ROOT, 'components', recipe.dir, 'src', 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile: join(stage, 'index.cjs'),
+    external: [...externals],
+    define: { 'import.meta.url': '__import_meta_url' },
+    banner: { js: BANNER },
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+
+  for (const platform of crtPlatforms()) {
+    const source = join(dirname(require.resolve('aws-crt/package.json')), 'dist', 'bin', platform);
+    if (existsSync(source)) cpSync(source, join(stage, 'bin', platform), { recursive: true });
+  }
+  const inputs = Object.keys(result.metafile.inputs);
+  if (inputs.some((input) => input.includes('node_modules/sql.js/'))) {
+    cpSync(
+      join(dirname(require.resolve('sql.js/package.json')), 'dist', 'sql-wasm.wasm'),
+      join(stage, 'sql-wasm.wasm'),
+    );
+  }
+  for (const name of externals) copyPackageWithDependencies(name, join(stage, 'node_modules'));
+
+  const zip = zipSync(readTree(stage), { level: 6 });
+  const zipDir = join(outArtifactsDir, recipe.name, recipe.version);
+  mkdirSync(zipDir, { recursive: true });
+  const zipPath = join(zipDir, `${recipe.dir}.zip`);
+  writeFileSync(zipPath, zip);
+  return {
+    name: recipe.name,
+    version: recipe.version,
+    dir: recipe.dir,
+    zipPath,
+    bundleBytes: statSync(join(stage, 'index.cjs')).size,
+    zipBytes: zip.byteLength,
+    ms: performance.now() - started,
+  };
+}
+
+function crtPlatforms(): string[] {
+  const libc = process.platform === 'linux' ? 'glibc' : 'cruntime';
+  const host = `${process.platform}-${process.arch}-${libc}`;
+  return [...new Set([...DEVICE_CRT_PLATFORMS, host])];
+}
+
+/** Copies an installed package and, recursively, its production dependencies. */
+function copyPackageWithDependencies(name: string, into: string, seen = new Set<string>()): void {
+  if (seen.has(name)) return;
+  seen.add(name);
+  const source = dirname(require.resolve(`${name}/package.json`));
+  cpSync(source, join(into, name), { recursive: true, dereference: true });
+  const manifest = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  for (const dependency of Object.keys(manifest.dependencies ?? {}))
+    copyPackageWithDependencies(dependency, into, seen);
+}
+
+function readTree(dir: string): Record<string, Uint8Array> {
+  const files: Record<string, Uint8Array> = {};
+  const walk = (current: string): void => {
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      const full = join(current, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files[relative(dir, full).split('\\').join('/')] = readFileSync(full);
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      component: { type: 'string' },
+      gdk: { type: 'boolean', default: false },
+      out: { type: 'string' },
+    },
+  });
+  const recipes = loadShippingRecipes(join(ROOT, 'recipes')).filter(
+    (r) => values.component === undefined || r.name === values.component,
+  );
+  if (recipes.length === 0) throw new Error(`No recipe matches \`${values.component ?? '*'}\` in recipes/`);
+
+  const outDir = values.gdk
+    ? join(process.cwd(), 'greengrass-build', 'artifacts')
+    : resolve(values.out ?? join(ROOT, 'build', 'artifacts'));
+  const built: BuiltArtifact[] = [];
+  for (const recipe of recipes) {
+    if (!existsSync(join(ROOT, 'components', recipe.dir, 'src', 'main.ts'))) {
+      console.warn(`skip ${recipe.name}: components/${recipe.dir}/src/main.ts does not exist yet`);
+      continue;
+    }
+    built.push(await buildComponent(recipe, outDir));
+    if (values.gdk) {
+      const recipesOut = join(process.cwd(), 'greengrass-build', 'recipes');
+      mkdirSync(recipesOut, { recursive: true });
+      cpSync(recipe.file, join(recipesOut, `recipe${recipe.file.endsWith('.json') ? '.json' : '.yaml'}`));
+    }
+  }
+  console.table(
+    built.map((b) => ({
+      component: b.name,
+      version: b.version,
+      'bundle KB': Math.round(b.bundleBytes / 1024),
+      'zip MB': (b.zipBytes / 1024 / 1024).toFixed(1),
+      ms: Math.round(b.ms),
+    })),
+  );
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
