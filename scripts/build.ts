@@ -13,8 +13,10 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -49,7 +51,7 @@ const BANNER = [
   'const __import_meta_url = require("node:url").pathToFileURL(__filename).href;',
   'if (!process.env.AWS_CRT_NODEJS_BINARY_RELATIVE_PATH && !process.env.AWS_CRT_NODEJS_BINARY_ABSOLUTE_PATH) {',
   '  const libc = process.platform === "linux" ? (process.report?.getReport?.().header?.glibcVersionRuntime ? "glibc" : "musl") : "cruntime";',
-  '  process.env.AWS_CRT_NODEJS_BINARY_RELATIVE_PATH = `bin/${process.platform}-${process.arch}-${libc}/aws-crt-nodejs.node`;',
+  '  process.env.AWS_CRT_NODEJS_BINARY_RELATIVE_PATH = "bin/" + process.platform + "-" + process.arch + "-" + libc + "/aws-crt-nodejs.node";',
   '}',
 ].join('\n');
 
@@ -69,9 +71,9 @@ export async function buildComponent(
   outArtifactsDir: string,
 ): Promise<BuiltArtifact> {
   const started = performance.now();
-  const stage = join(ROOT, 'build', 'bundle', recipe.dir);
-  rmSync(stage, { recursive: true, force: true });
-  mkdirSync(stage, { recursive: true });
+  // A private staging folder and an atomic rename keep concurrent builds (parallel test workers) apart.
+  mkdirSync(join(ROOT, 'build'), { recursive: true });
+  const stage = mkdtempSync(join(ROOT, 'build', `.stage-${recipe.dir}-`));
 
   const externals = EXTERNAL_PACKAGES[recipe.dir] ?? [];
   const result = await build({
@@ -106,16 +108,53 @@ export async function buildComponent(
   const zipDir = join(outArtifactsDir, recipe.name, recipe.version);
   mkdirSync(zipDir, { recursive: true });
   const zipPath = join(zipDir, `${recipe.dir}.zip`);
-  writeFileSync(zipPath, zip);
+  writeFileSync(`${zipPath}.${process.pid}.tmp`, zip);
+  renameSync(`${zipPath}.${process.pid}.tmp`, zipPath);
+  const bundleBytes = statSync(join(stage, 'index.cjs')).size;
+  rmSync(stage, { recursive: true, force: true });
   return {
     name: recipe.name,
     version: recipe.version,
     dir: recipe.dir,
     zipPath,
-    bundleBytes: statSync(join(stage, 'index.cjs')).size,
+    bundleBytes,
     zipBytes: zip.byteLength,
     ms: performance.now() - started,
   };
+}
+
+/**
+ * Builds every shipping component whose sources exist into `outArtifactsDir`, unless a stamp shows that
+ * nothing under components/, recipes/ or scripts/ changed since the last build there.
+ */
+export async function buildAll(
+  outArtifactsDir: string,
+  options: { force?: boolean } = {},
+): Promise<BuiltArtifact[]> {
+  const stampFile = join(outArtifactsDir, '.stamp');
+  const stamp = sourceStamp();
+  if (!options.force && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return [];
+  const built: BuiltArtifact[] = [];
+  for (const recipe of loadShippingRecipes(join(ROOT, 'recipes'))) {
+    if (!existsSync(join(ROOT, 'components', recipe.dir, 'src', 'main.ts'))) continue;
+    built.push(await buildComponent(recipe, outArtifactsDir));
+  }
+  writeFileSync(stampFile, stamp);
+  return built;
+}
+
+/** Newest modification time and file count of everything a build reads. */
+function sourceStamp(): string {
+  let newest = 0;
+  let count = 0;
+  for (const dir of ['components', 'recipes', 'scripts']) {
+    for (const entry of readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      count++;
+      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+    }
+  }
+  return `${newest}:${count}`;
 }
 
 function crtPlatforms(): string[] {
