@@ -21,6 +21,11 @@ export interface ConfigStore {
     keyPath: readonly string[],
     listener: (changed: readonly string[]) => void,
   ): () => void;
+  /**
+   * Modification time (ms since epoch) of the node at `keyPath`, or `undefined` when absent. Optional:
+   * when present, IPC UpdateConfiguration answers FailedUpdateConditionCheckError for stale timestamps.
+   */
+  modifiedAt?(component: string, keyPath: readonly string[]): number | undefined;
 }
 
 /** A component-update notification, as ComponentUpdatePolicyEvents carries it. */

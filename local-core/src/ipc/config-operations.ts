@@ -1,0 +1,81 @@
+/**
+ * GetConfiguration / SubscribeToConfigurationUpdate / UpdateConfiguration as ConfigStoreIPCEventStreamAgent
+ * serves them, over the thing's ConfigStore. No accessControl policy is needed for any of them.
+ */
+import type { ConfigStore } from '../nucleus/services.ts';
+import { IpcError, invalidArgumentsError, resourceNotFoundError } from './errors.ts';
+import { isRecord, type OperationSpec } from './operation.ts';
+
+const KEY_NOT_FOUND = 'Key not found';
+const RESTRICTED_FIELDS = ['accessControl'];
+
+function keyPathOf(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.map((segment) => (typeof segment === 'string' ? segment : JSON.stringify(segment)));
+}
+
+function componentOf(request: Record<string, unknown>, caller: string): string {
+  return typeof request.componentName === 'string' ? request.componentName : caller;
+}
+
+export function configOperations(config: ConfigStore): Record<string, OperationSpec> {
+  return {
+    GetConfiguration: {
+      handle(request, { caller }) {
+        const componentName = componentOf(request, caller.component);
+        if (config.get(componentName, []) === undefined) throw resourceNotFoundError(KEY_NOT_FOUND);
+        const keyPath = keyPathOf(request.keyPath);
+        const node = config.get(componentName, keyPath);
+        if (node === undefined) throw resourceNotFoundError(KEY_NOT_FOUND);
+        const value =
+          keyPath.length > 0 && !isRecord(node) ? { [keyPath[keyPath.length - 1] as string]: node } : node;
+        return { componentName, value };
+      },
+    },
+    SubscribeToConfigurationUpdate: {
+      eventShape: 'ConfigurationUpdateEvents',
+      handle(request, context) {
+        const componentName = componentOf(request, context.caller.component);
+        if (config.get(componentName, []) === undefined) throw resourceNotFoundError(KEY_NOT_FOUND);
+        const keyPath = keyPathOf(request.keyPath);
+        if (config.get(componentName, keyPath) === undefined) throw resourceNotFoundError(KEY_NOT_FOUND);
+        const unsubscribe = config.subscribe(componentName, keyPath, (changed) =>
+          context.emit({ configurationUpdateEvent: { componentName, keyPath: [...changed] } }),
+        );
+        context.onClose(unsubscribe);
+        return {};
+      },
+    },
+    UpdateConfiguration: {
+      handle(request, { caller }) {
+        const { timestamp, valueToMerge } = request;
+        if (typeof timestamp !== 'number') throw invalidArgumentsError('Timestamp is required');
+        if (valueToMerge === undefined || valueToMerge === null) {
+          throw invalidArgumentsError('ValueToMerge is required');
+        }
+        const keyPath = keyPathOf(request.keyPath);
+        const touchesRestricted =
+          keyPath.length === 0
+            ? isRecord(valueToMerge) &&
+              Object.keys(valueToMerge).some((key) => RESTRICTED_FIELDS.includes(key))
+            : RESTRICTED_FIELDS.includes(keyPath[0] as string);
+        if (touchesRestricted) {
+          throw invalidArgumentsError(
+            `Config update is not allowed for following fields [${RESTRICTED_FIELDS.join(', ')}]`,
+          );
+        }
+        const timestampMs = timestamp * 1000;
+        const existed = config.get(caller.component, keyPath) !== undefined;
+        config.update(caller.component, keyPath, valueToMerge, timestampMs);
+        const modified = config.modifiedAt?.(caller.component, keyPath);
+        if (existed && modified !== undefined && timestampMs < modified) {
+          throw new IpcError(
+            'FailedUpdateConditionCheckError',
+            "Proposed timestamp is older than the config's latest modified timestamp",
+          );
+        }
+        return {};
+      },
+    },
+  };
+}
