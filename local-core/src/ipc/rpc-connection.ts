@@ -219,7 +219,12 @@ export class RpcConnection {
     if (component === undefined) {
       this.options.log('ipc.connection.rejected', { version });
       this.write(rpcHeaders(MessageType.ConnectAck, 0, 0), EMPTY);
-      this.close();
+      this.closing = true;
+      // Give the client a moment to read the rejection before the socket goes, so it reports "invalid connack".
+      setTimeout(() => {
+        this.closing = false;
+        this.close();
+      }, 50).unref();
       return;
     }
     this.component = component;
