@@ -337,7 +337,8 @@ export function createJobHandler(ctx: ComponentContext<JobHandlerConfig>): Compo
         await iotCore.subscribe(`${base}/start-next/rejected`, (t, p) => onReply('rejected', t, p), 1),
         await iotCore.subscribe(`${base}/+/update/accepted`, (t, p) => onReply('accepted', t, p), 1),
         await iotCore.subscribe(`${base}/+/update/rejected`, (t, p) => onReply('rejected', t, p), 1),
-        await iotCore.subscribe(`${base}/notify-next`, () => wake('notify-next'), 1),
+        // QoS 0: a notification is only a hint; the poll, not a redelivery, guarantees queued jobs run.
+        await iotCore.subscribe(`${base}/notify-next`, () => wake('notify-next'), 0),
       );
       logger.info('jobhandler.started', { thingName, journalEntries: journal.size });
       schedulePoll();

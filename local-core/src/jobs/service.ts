@@ -10,7 +10,7 @@ import { type Effects, JobsApiError, JobsEngine } from './engine.ts';
 import { JobsStore } from './store.ts';
 
 /** The region and account in the ARNs local-core returns. */
-export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_REGION = 'eu-west-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
 
 /** The longest delay Node's timers accept. */
