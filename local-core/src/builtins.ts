@@ -6,7 +6,6 @@
  * - `{ kind: 'cloud-service', name, create(): CloudService }` starts once per local-core for the whole fleet.
  * Every export of this module must be a Builtin (checked in plugins/registry.ts).
  */
-
 export { iotJobs } from './jobs/index.ts';
 export { cloudwatch } from './plugins/cloudwatch.ts';
 export { logManager } from './plugins/log-manager.ts';
