@@ -87,7 +87,7 @@ export async function openRelayDriver(
         return await sysfs();
       } catch (error) {
         sysfsReason =
-          error instanceof RelayDriverError ? error.message : `sysfs driver: no ${join(root, 'export')}`;
+          error instanceof RelayDriverError ? error.message : `sysfs driver: ${join(root, 'export')} does not exist`;
       }
       throw new RelayDriverError(
         'auto',
