@@ -166,6 +166,8 @@ export class GreengrassAdapter implements GreengrassPorts {
   private reconnectAttempt = 0;
   private waiters: Waiter[] = [];
   private readonly subscriptions = new Set<LiveSubscription<unknown>>();
+  /** Clients that reported a disconnection, so a client that dies while being adopted is never used. */
+  private readonly deadClients = new WeakSet<IpcClient>();
 
   constructor(options: GreengrassAdapterOptions) {
     this.factory = options.clientFactory;
@@ -281,6 +283,28 @@ export class GreengrassAdapter implements GreengrassPorts {
     );
   }
 
+  /** Subscribes to AWS IoT Core through the nucleus (QoS 1 by default). */
+  private async subscribeIot(
+    topicFilter: string,
+    handler: (topic: string, payload: Uint8Array) => void | Promise<void>,
+    qos: 0 | 1 = 1,
+  ): Promise<Closable> {
+    return this.subscribeStream<IpcIotCoreMessage>(
+      `iot ${topicFilter}`,
+      'SubscribeToIoTCore',
+      (client, options) =>
+        client.subscribeToIoTCore({ topicName: topicFilter, qos: qos === 0 ? '0' : '1' }, options),
+      async (event) => {
+        const topicName = event.message?.topicName;
+        const payload = toBytes(event.message?.payload ?? new Uint8Array());
+        if (typeof topicName !== 'string' || topicName.length === 0) {
+          return this.drop(`(iot ${topicFilter})`, 'message.topicName', 'missing topic name');
+        }
+        await handler(topicName, payload ?? new Uint8Array());
+      },
+    );
+  }
+
   // ---- ShadowStore ----------------------------------------------------------------------------------
 
   /** The shadow document, or `undefined` when it does not exist (`ResourceNotFoundError`). */
@@ -387,6 +411,8 @@ export class GreengrassAdapter implements GreengrassPorts {
     client.on('disconnection', (event) => this.onDisconnection(client, event?.reason));
     try {
       await this.withTimeout('Connect', this.connectTimeoutMs, () => client.connect());
+      if (this.deadClients.has(client))
+        throw new GreengrassError('Disconnected', 'the connection closed at once');
       return client;
     } catch (error) {
       void this.closeClient(client);
@@ -400,6 +426,7 @@ export class GreengrassAdapter implements GreengrassPorts {
   }
 
   private onDisconnection(client: IpcClient, reason: unknown): void {
+    this.deadClients.add(client);
     if (this.closing || client !== this.client) return;
     this.client = undefined;
     for (const sub of this.subscriptions) sub.stream = undefined;
@@ -543,28 +570,6 @@ export class GreengrassAdapter implements GreengrassPorts {
         const { message, topic: actual } = toRawMessage(event, topic);
         if (!message) return this.drop(topic, '(root)', 'neither jsonMessage nor binaryMessage');
         await handler(message, actual);
-      },
-    );
-  }
-
-  /** Subscribes to AWS IoT Core through the nucleus (QoS 1 by default). */
-  private async subscribeIot(
-    topicFilter: string,
-    handler: (topic: string, payload: Uint8Array) => void | Promise<void>,
-    qos: 0 | 1 = 1,
-  ): Promise<Closable> {
-    return this.subscribeStream<IpcIotCoreMessage>(
-      `iot ${topicFilter}`,
-      'SubscribeToIoTCore',
-      (client, options) =>
-        client.subscribeToIoTCore({ topicName: topicFilter, qos: qos === 0 ? '0' : '1' }, options),
-      async (event) => {
-        const topicName = event.message?.topicName;
-        const payload = toBytes(event.message?.payload ?? new Uint8Array());
-        if (typeof topicName !== 'string' || topicName.length === 0) {
-          return this.drop(`(iot ${topicFilter})`, 'message.topicName', 'missing topic name');
-        }
-        await handler(topicName, payload ?? new Uint8Array());
       },
     );
   }

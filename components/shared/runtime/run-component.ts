@@ -183,12 +183,14 @@ class ComponentRunner<C> {
       await this.fatal(error);
       return result;
     }
+    if (this.phase !== 'starting') return result;
     this.metrics.start();
     let config: C;
     try {
       // Subscribe before reading, so a change between the read and the subscription is not lost.
       await this.ipc.config.onChange(() => this.onConfigChange());
       const raw = stripAccessControl(await this.ipc.config.get());
+      if (this.phase !== 'starting') return result;
       config = this.parse(raw);
       this.currentRaw = stableJson(raw);
     } catch (error) {

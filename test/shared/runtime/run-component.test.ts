@@ -85,6 +85,7 @@ function harness(
     raw?: unknown;
     inPlace?: boolean;
     connectError?: Error;
+    connectGate?: Promise<void>;
     stop?: () => Promise<void>;
     start?: () => Promise<void>;
   } = {},
@@ -115,6 +116,7 @@ function harness(
     },
     connect: async () => {
       ipcEvents.push('connect');
+      await options.connectGate;
       if (options.connectError) throw options.connectError;
     },
     close: async () => void ipcEvents.push('close'),
@@ -287,6 +289,22 @@ describe('runComponentWith shutdown', () => {
     expect(exitedAt[0]! - signalledAt).toBeLessThanOrEqual(5_000);
     expect(h.logger.events()).toContain('component.stop.timeout');
     expect(h.ipcEvents.at(-1)).toBe('close');
+  });
+
+  it('exits 0 without creating the core when SIGTERM arrives while connecting', async () => {
+    let open!: () => void;
+    const h = harness({ connectGate: new Promise<void>((resolve) => (open = resolve)) });
+    const started = h.run();
+    await flushMicrotasks();
+    h.signals.send('SIGTERM');
+    open();
+    const running = await started;
+    expect(await running.exited).toBe(0);
+    await h.clock.advance(10 * 60_000);
+    expect(h.exits).toEqual([0]);
+    expect(h.created).toEqual([]);
+    expect(h.lifecycle.states).toEqual([]);
+    expect(h.bus.messages(TOPICS.metrics.name)).toEqual([]);
   });
 
   it('ignores a second signal while stopping', async () => {
