@@ -58,6 +58,8 @@ export class CloudwatchMetrics implements Metrics {
     if (!(this.heartbeatMs > 0)) {
       throw new RangeError(`Expected \`heartbeatMs\` to be > 0, got \`${this.heartbeatMs}\``);
     }
+    // Fails fast on a component name the Cloudwatch component would reject as a dimension value.
+    MetricMessage.parse(this.message('Heartbeat', 1, 'Count'));
   }
 
   count(name: MetricName, by = 1): void {
@@ -140,9 +142,8 @@ export class CloudwatchMetrics implements Metrics {
     await Promise.all(sends);
   }
 
-  /** Publishes one metric; logs and rethrows a failure so the caller can keep the value. */
-  private async send(name: MetricName, value: number, unit: MetricUnit): Promise<void> {
-    const message = MetricMessage.parse({
+  private message(name: MetricName, value: number, unit: MetricUnit): MetricMessage {
+    return {
       request: {
         namespace: METRIC_NAMESPACE,
         metricData: {
@@ -153,9 +154,21 @@ export class CloudwatchMetrics implements Metrics {
           timestamp: Math.floor(this.clock.now() / 1000),
         },
       },
-    });
+    };
+  }
+
+  /**
+   * Publishes one metric; logs and rethrows a publish failure so the caller can keep the value. A message
+   * the contract rejects is logged and dropped (retrying it could never succeed).
+   */
+  private async send(name: MetricName, value: number, unit: MetricUnit): Promise<void> {
+    const parsed = MetricMessage.safeParse(this.message(name, value, unit));
+    if (!parsed.success) {
+      this.logger.warn(LOG_EVENTS.metricsValueInvalid, { metric: name, value, error: parsed.error.message });
+      return;
+    }
     try {
-      await this.pubsub.publish(TOPICS.metrics, message);
+      await this.pubsub.publish(TOPICS.metrics, parsed.data);
     } catch (error) {
       this.logger.warn(LOG_EVENTS.metricsPublishFailed, { metric: name, error });
       throw error;

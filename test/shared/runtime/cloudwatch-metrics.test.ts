@@ -142,6 +142,19 @@ describe('CloudwatchMetrics', () => {
     expect(data('RelayErrors').map((d) => d.value)).toEqual([3]);
   });
 
+  it('refuses a component name the Cloudwatch component would reject as a dimension value', () => {
+    const bus = new InMemoryBus();
+    expect(
+      () =>
+        new CloudwatchMetrics({
+          pubsub: bus.endpoint(),
+          clock: new FakeClock(),
+          logger: new RecordingLogger(),
+          component: '',
+        }),
+    ).toThrow();
+  });
+
   it('ignores a non-finite value and logs it', async () => {
     const { metrics, clock, data, logger } = setup();
     metrics.start();
