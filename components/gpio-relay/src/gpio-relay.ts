@@ -148,7 +148,8 @@ export function createGpioRelay(
     light = { ...light, on, since: iso(clock.now()) };
     metrics.count('RelaySwitches');
     logger.info('gpio-relay.switched', { on, reason, alertId: plan?.set.alertId });
-    void publishState();
+    // Published once the driver write queued before it has finished, so `on` means the line was driven.
+    void writes.then(publishState);
   }
 
   /** What the plan asks for right now, after `until`, the lease and the maximum on-time. */

@@ -87,7 +87,9 @@ export async function openRelayDriver(
         return await sysfs();
       } catch (error) {
         sysfsReason =
-          error instanceof RelayDriverError ? error.message : `sysfs driver: ${join(root, 'export')} does not exist`;
+          error instanceof RelayDriverError
+            ? error.message
+            : `sysfs driver: ${join(root, 'export')} does not exist`;
       }
       throw new RelayDriverError(
         'auto',
