@@ -71,8 +71,10 @@ export function compileProfile(profile: SiteProfile): CompiledProfile {
 const PARSE_OPTIONS = {
   lowerCaseTagName: false,
   comment: false,
-  // Only <pre> keeps its raw text; script, style and noscript contents are dropped.
-  blockTextElements: { pre: true },
+  // `</div>` closes whatever is still open inside the div, as browsers do, so one broken card stays one card.
+  closeAllByClosing: true,
+  // Script, style and noscript contents are skipped whole (false = raw text, dropped); <pre> keeps its text.
+  blockTextElements: { script: false, style: false, noscript: false, pre: true },
 } as const;
 
 /** Parses a page with a compiled profile. `nowLocal` resolves dates written without a year. */
