@@ -21,6 +21,7 @@ function componentOf(request: Record<string, unknown>, caller: string): string {
 export function configOperations(config: ConfigStore): Record<string, OperationSpec> {
   return {
     GetConfiguration: {
+      plainJson: true,
       handle(request, { caller }) {
         const componentName = componentOf(request, caller.component);
         if (config.get(componentName, []) === undefined) throw resourceNotFoundError(KEY_NOT_FOUND);
@@ -33,6 +34,7 @@ export function configOperations(config: ConfigStore): Record<string, OperationS
       },
     },
     SubscribeToConfigurationUpdate: {
+      plainJson: true,
       eventShape: 'ConfigurationUpdateEvents',
       handle(request, context) {
         const componentName = componentOf(request, context.caller.component);
@@ -47,6 +49,7 @@ export function configOperations(config: ConfigStore): Record<string, OperationS
       },
     },
     UpdateConfiguration: {
+      plainJson: true,
       handle(request, { caller }) {
         const { timestamp, valueToMerge } = request;
         if (typeof timestamp !== 'number') throw invalidArgumentsError('Timestamp is required');

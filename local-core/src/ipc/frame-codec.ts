@@ -39,16 +39,17 @@ export class FrameDecoder {
 
   push(chunk: Uint8Array): Message[] {
     if (this.failure) throw this.failure;
-    this.buffer = this.buffer.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buffer, chunk]);
+    const incoming = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.buffer = this.buffer.length === 0 ? incoming : Buffer.concat([this.buffer, incoming]);
     const messages: Message[] = [];
     let offset = 0;
     try {
       while (this.buffer.length - offset >= PRELUDE_BYTES) {
         const total = this.checkPrelude(offset);
         if (this.buffer.length - offset < total) break;
-        // Copy so a decoded message never aliases (and never reads beyond) its own frame.
-        const frame = new Uint8Array(this.buffer.subarray(offset, offset + total));
-        messages.push(decodeFrame(frame));
+        messages.push(decodeFrame(this.buffer.subarray(offset, offset + total)));
         offset += total;
       }
     } catch (error) {
@@ -147,6 +148,45 @@ function checkHeaderBlock(view: DataView, start: number, length: number): void {
 
 export function encodeMessage(headers: MessageHeaders, body: Uint8Array): Uint8Array {
   return codec.encode({ headers, body });
+}
+
+const STREAM_ID_HEADER = codec.formatHeaders({ ':stream-id': { type: 'integer', value: 0 } });
+const headerBlocks = new Map<string, Uint8Array>();
+
+/**
+ * Encodes an RPC message: `extra` string headers, then `:message-type`, `:message-flags`, `:stream-id` (the
+ * order the CRT writes them). Header blocks come from the codec and are cached per shape; CRCs are native.
+ */
+export function encodeRpcMessage(
+  extra: Readonly<Record<string, string>>,
+  messageType: number,
+  flags: number,
+  streamId: number,
+  body: Uint8Array,
+): Buffer {
+  const names = Object.keys(extra);
+  const key = `${messageType}|${flags}|${names.map((name) => `${name}=${extra[name]}`).join('|')}`;
+  let block = headerBlocks.get(key);
+  if (!block) {
+    const headers: MessageHeaders = {};
+    for (const name of names) headers[name] = stringHeader(extra[name] as string);
+    headers[':message-type'] = intHeader(messageType);
+    headers[':message-flags'] = intHeader(flags);
+    block = codec.formatHeaders(headers);
+    if (headerBlocks.size < 1024) headerBlocks.set(key, block);
+  }
+  const headersLength = block.length + STREAM_ID_HEADER.length;
+  const total = OVERHEAD_BYTES + headersLength + body.length;
+  const frame = Buffer.allocUnsafe(total);
+  frame.writeUInt32BE(total, 0);
+  frame.writeUInt32BE(headersLength, 4);
+  frame.writeUInt32BE(crc32(frame.subarray(0, 8)), 8);
+  frame.set(block, PRELUDE_BYTES);
+  frame.set(STREAM_ID_HEADER, PRELUDE_BYTES + block.length);
+  frame.writeInt32BE(streamId, PRELUDE_BYTES + headersLength - 4);
+  frame.set(body, PRELUDE_BYTES + headersLength);
+  frame.writeUInt32BE(crc32(frame.subarray(0, total - 4)), total - 4);
+  return frame;
 }
 
 /** Eventstream RPC message types (`:message-type`). */

@@ -12,6 +12,7 @@ export function lifecycleOperations(
 ): Record<string, OperationSpec> {
   return {
     UpdateState: {
+      plainJson: true,
       handle(request, { caller }) {
         const state = request.state;
         // State.valueOf throws outside translateExceptions in the nucleus: an unmodeled InternalServerError.
@@ -22,6 +23,7 @@ export function lifecycleOperations(
       },
     },
     SubscribeToComponentUpdates: {
+      plainJson: true,
       eventShape: 'ComponentUpdatePolicyEvents',
       handle(_request, context) {
         context.onClose(updates.subscribe(context.caller.component, (event) => context.emit(event)));
@@ -29,6 +31,7 @@ export function lifecycleOperations(
       },
     },
     DeferComponentUpdate: {
+      plainJson: true,
       handle(request, { caller }) {
         updates.defer(caller.component, request.deploymentId, request.message, request.recheckAfterMs);
         return {};

@@ -29,6 +29,7 @@ function errorText(error: unknown): string {
 export function mqttProxyOperations(iotCore: IotCoreLink): Record<string, OperationSpec> {
   return {
     PublishToIoTCore: {
+      plainJson: true,
       async handle(request, { caller }) {
         const topic = validateTopic(request.topicName);
         caller.authorize(MQTT_PROXY_SERVICE, 'aws.greengrass#PublishToIoTCore', topic);
@@ -44,6 +45,7 @@ export function mqttProxyOperations(iotCore: IotCoreLink): Record<string, Operat
       },
     },
     SubscribeToIoTCore: {
+      plainJson: true,
       eventShape: 'IoTCoreMessage',
       async handle(request, context) {
         const topic = validateTopic(request.topicName);
@@ -52,7 +54,14 @@ export function mqttProxyOperations(iotCore: IotCoreLink): Record<string, Operat
         let unsubscribe: () => void;
         try {
           unsubscribe = await iotCore.subscribe(topic, qos, (topicName, payload) =>
-            context.emit({ message: { topicName, payload } }),
+            context.emit({
+              message: {
+                topicName,
+                payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString(
+                  'base64',
+                ),
+              },
+            }),
           );
         } catch (error) {
           throw serviceError(`Subscribe to topic ${topic} failed with error ${errorText(error)}`);

@@ -18,6 +18,8 @@ export interface OperationContext {
 export interface OperationSpec {
   /** Streaming operations answer with flags 0 and keep the stream open for events. */
   readonly eventShape?: string;
+  /** Responses and events are already wire JSON (blobs base64, times epoch seconds): skip conversion. */
+  readonly plainJson?: boolean;
   handle(
     request: Record<string, unknown>,
     context: OperationContext,

@@ -15,12 +15,19 @@ function optionalString(value: unknown): string | null {
 function toWire(topic: string, message: BusMessage): Record<string, unknown> {
   const context = { topic };
   if ('json' in message) return { jsonMessage: { message: message.json, context } };
-  return { binaryMessage: { message: message.binary, context } };
+  const { binary } = message;
+  return {
+    binaryMessage: {
+      message: Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength).toString('base64'),
+      context,
+    },
+  };
 }
 
 export function pubsubOperations(bus: IpcLocalBus): Record<string, OperationSpec> {
   return {
     PublishToTopic: {
+      plainJson: true,
       handle(request, { caller }) {
         const topic = optionalString(request.topic);
         caller.authorizeNullable(PUBSUB_SERVICE, 'aws.greengrass#PublishToTopic', topic);
@@ -43,6 +50,7 @@ export function pubsubOperations(bus: IpcLocalBus): Record<string, OperationSpec
       },
     },
     SubscribeToTopic: {
+      plainJson: true,
       eventShape: 'SubscriptionResponseMessage',
       handle(request, context) {
         const topic = optionalString(request.topic);

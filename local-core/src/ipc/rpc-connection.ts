@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { asModeledError, modeledErrorBody } from './errors.ts';
 import {
   encodeMessage,
+  encodeRpcMessage,
   FrameDecoder,
   FrameError,
   type Message,
@@ -15,7 +16,6 @@ import {
   type MessageHeaders,
   MessageType,
   rpcHeaders,
-  stringHeader,
 } from './frame-codec.ts';
 import { isRecord, type OperationContext, type OperationSpec, SERVICE_PREFIX } from './operation.ts';
 
@@ -61,6 +61,8 @@ interface Stream {
   readonly pending: unknown[];
   readonly cleanups: Array<() => void>;
   eventShape: string | undefined;
+  /** The operation's responses and events are plain JSON (no blobs or dates to convert). */
+  plainJson: boolean;
 }
 
 function headerInt(headers: MessageHeaders, name: string): number | undefined {
@@ -75,8 +77,11 @@ function headerString(headers: MessageHeaders, name: string): string | undefined
   return header?.type === 'string' ? header.value : undefined;
 }
 
+const JSON_CONTENT = ':content-type';
+
 /** JSON as the nucleus's Gson model writes it: blobs as base64, timestamps as epoch seconds. */
-function toJson(value: unknown): Uint8Array {
+function toJson(value: unknown, plain: boolean): Uint8Array {
+  if (plain) return Buffer.from(JSON.stringify(value) ?? '{}');
   return utf8.encode(
     JSON.stringify(value, function (this: Record<string, unknown>, key: string, current: unknown) {
       const raw = key === '' ? value : this[key];
@@ -95,6 +100,7 @@ export class RpcConnection {
   private latestStreamId = 0;
   private readonly streams = new Map<number, Stream>();
   private closing = false;
+  private corked = false;
 
   constructor(
     readonly socket: Socket,
@@ -141,16 +147,32 @@ export class RpcConnection {
     this.options.onClosed(this);
   }
 
-  private write(headers: MessageHeaders, body: Uint8Array): void {
+  private write(
+    extra: Readonly<Record<string, string>>,
+    type: number,
+    flags: number,
+    streamId: number,
+    body: Uint8Array,
+  ): void {
+    this.writeFrame(encodeRpcMessage(extra, type, flags, streamId, body));
+  }
+
+  private writeFrame(frame: Uint8Array): void {
     if (this.socket.destroyed || this.socket.writableEnded) return;
-    this.socket.write(encodeMessage(headers, body));
+    // Frames written in the same tick (a response and its queued events, a delivery burst) go out in one write.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(frame);
   }
 
   private connectionError(type: number, payload: string): void {
-    this.write(
-      { ':content-type': stringHeader('application/json'), ...rpcHeaders(type, 0, 0) },
-      utf8.encode(payload),
-    );
+    this.write({ [JSON_CONTENT]: 'application/json' }, type, 0, 0, utf8.encode(payload));
     this.close();
   }
 
@@ -189,7 +211,7 @@ export class RpcConnection {
         const echoed: MessageHeaders = {};
         for (const [name, header] of Object.entries(headers))
           if (!name.startsWith(':')) echoed[name] = header;
-        this.write({ ...echoed, ...rpcHeaders(MessageType.PingResponse, 0, 0) }, body);
+        this.writeFrame(encodeMessage({ ...echoed, ...rpcHeaders(MessageType.PingResponse, 0, 0) }, body));
         return;
       }
       case MessageType.PingResponse:
@@ -218,7 +240,7 @@ export class RpcConnection {
     this.handshake = 'done';
     if (component === undefined) {
       this.options.log('ipc.connection.rejected', { version });
-      this.write(rpcHeaders(MessageType.ConnectAck, 0, 0), EMPTY);
+      this.write({}, MessageType.ConnectAck, 0, 0, EMPTY);
       this.closing = true;
       // Give the client a moment to read the rejection before the socket goes, so it reports "invalid connack".
       setTimeout(() => {
@@ -229,7 +251,7 @@ export class RpcConnection {
     }
     this.component = component;
     this.options.log('ipc.connection.accepted', { component });
-    this.write(rpcHeaders(MessageType.ConnectAck, MessageFlags.ConnectionAccepted, 0), EMPTY);
+    this.write({}, MessageType.ConnectAck, MessageFlags.ConnectionAccepted, 0, EMPTY);
   }
 
   private routeStreamMessage(
@@ -274,6 +296,7 @@ export class RpcConnection {
       pending: [],
       cleanups: [],
       eventShape: undefined,
+      plainJson: false,
     };
     this.streams.set(streamId, stream);
     this.startOperation(stream, body);
@@ -286,7 +309,7 @@ export class RpcConnection {
         stream,
         MessageType.ApplicationError,
         MessageFlags.TerminateStream,
-        { ':content-type': stringHeader('application/json') },
+        { [JSON_CONTENT]: 'application/json' },
         utf8.encode(
           `{ "error": "Unsupported Operation", "message": "${stream.operation} is an unsupported operation." }`,
         ),
@@ -313,6 +336,7 @@ export class RpcConnection {
     }
     const spec = found.spec;
     stream.eventShape = spec.eventShape;
+    stream.plainJson = spec.plainJson === true;
     const context = this.contextFor(stream);
     let result: Promise<Record<string, unknown>>;
     try {
@@ -371,11 +395,8 @@ export class RpcConnection {
       stream,
       MessageType.ApplicationMessage,
       streaming ? 0 : MessageFlags.TerminateStream,
-      {
-        ':content-type': stringHeader('application/json'),
-        'service-model-type': stringHeader(this.shape(stream, 'Response')),
-      },
-      toJson(response),
+      { [JSON_CONTENT]: 'application/json', 'service-model-type': this.shape(stream, 'Response') },
+      toJson(response, stream.plainJson),
     );
     stream.responded = true;
     if (!streaming) {
@@ -390,11 +411,8 @@ export class RpcConnection {
       stream,
       MessageType.ApplicationMessage,
       0,
-      {
-        ':content-type': stringHeader('application/json'),
-        'service-model-type': stringHeader(`${SERVICE_PREFIX}${stream.eventShape}`),
-      },
-      toJson(event),
+      { [JSON_CONTENT]: 'application/json', 'service-model-type': `${SERVICE_PREFIX}${stream.eventShape}` },
+      toJson(event, stream.plainJson),
     );
   }
 
@@ -407,11 +425,8 @@ export class RpcConnection {
       stream,
       MessageType.ApplicationError,
       MessageFlags.TerminateStream,
-      {
-        ':content-type': stringHeader('application/json'),
-        'service-model-type': stringHeader(`${SERVICE_PREFIX}${error.errorCode}`),
-      },
-      toJson(modeledErrorBody(error)),
+      { [JSON_CONTENT]: 'application/json', 'service-model-type': `${SERVICE_PREFIX}${error.errorCode}` },
+      toJson(modeledErrorBody(error), false),
     );
     this.finishStream(stream);
   }
@@ -427,7 +442,7 @@ export class RpcConnection {
       stream,
       MessageType.ApplicationError,
       MessageFlags.TerminateStream,
-      { ':content-type': stringHeader('text/plain') },
+      { [JSON_CONTENT]: 'text/plain' },
       utf8.encode('InternalServerError'),
     );
     this.finishStream(stream);
@@ -437,10 +452,10 @@ export class RpcConnection {
     stream: Stream,
     type: number,
     flags: number,
-    headers: MessageHeaders,
+    headers: Readonly<Record<string, string>>,
     body: Uint8Array,
   ): void {
-    this.write({ ...headers, ...rpcHeaders(type, flags, stream.id) }, body);
+    this.write(headers, type, flags, stream.id, body);
   }
 
   private finishStream(stream: Stream): void {
