@@ -110,7 +110,24 @@ export function toJsonSafe(value: unknown, depth = 0, seen: WeakSet<object> = ne
   }
 }
 
+const MAX_ISSUES = 5;
+
 function serializeError(error: Error, depth: number, seen: WeakSet<object>): Record<string, unknown> {
+  const issues = (error as { issues?: unknown }).issues;
+  if (Array.isArray(issues)) {
+    // A ZodError's message and stack repeat every issue as pretty-printed JSON: keep the issues only.
+    return {
+      name: error.name,
+      issues: issues
+        .slice(0, MAX_ISSUES)
+        .map((issue: { path?: unknown; message?: unknown; code?: unknown }) => ({
+          path: Array.isArray(issue.path) ? issue.path.map(String).join('.') : undefined,
+          code: issue.code,
+          message: issue.message,
+        })),
+      ...(issues.length > MAX_ISSUES ? { moreIssues: issues.length - MAX_ISSUES } : {}),
+    };
+  }
   const out: Record<string, unknown> = { name: error.name, message: error.message };
   for (const [k, v] of Object.entries(error)) {
     if (k === 'cause' || k === 'stack' || k === 'name' || k === 'message') continue;

@@ -85,30 +85,36 @@ export async function runComponent<C>(definition: ComponentDefinition<C>): Promi
     exit(EXIT_CONFIG);
     return;
   }
-  const clock = new SystemClock();
-  // Loaded lazily so that importing the runner (e.g. in unit tests) does not load aws-crt.
-  const { GreengrassAdapter } = await import('../greengrass/greengrass-adapter.ts');
-  const { createSdkClientFactory } = await import('../greengrass/sdk-client.ts');
-  const ipc = new GreengrassAdapter({ clientFactory: createSdkClientFactory(), clock, logger });
-  await runComponentWith(definition, {
-    ipc,
-    clock,
-    logger,
-    fs: new NodeFileSystem(),
-    thingName: process.env.AWS_IOT_THING_NAME ?? '',
-    workDir: process.cwd(),
-    exit,
-    signals: {
-      onSignal: (handler) => {
-        process.on('SIGTERM', () => handler('SIGTERM'));
-        process.on('SIGINT', () => handler('SIGINT'));
+  try {
+    const clock = new SystemClock();
+    // Loaded lazily so that importing the runner (e.g. in unit tests) does not load aws-crt.
+    const { GreengrassAdapter } = await import('../greengrass/greengrass-adapter.ts');
+    const { createSdkClientFactory } = await import('../greengrass/sdk-client.ts');
+    const ipc = new GreengrassAdapter({ clientFactory: createSdkClientFactory(), clock, logger });
+    await runComponentWith(definition, {
+      ipc,
+      clock,
+      logger,
+      fs: new NodeFileSystem(),
+      thingName: process.env.AWS_IOT_THING_NAME ?? '',
+      workDir: process.cwd(),
+      exit,
+      signals: {
+        onSignal: (handler) => {
+          process.on('SIGTERM', () => handler('SIGTERM'));
+          process.on('SIGINT', () => handler('SIGINT'));
+        },
+        onFatal: (handler) => {
+          process.on('uncaughtException', handler);
+          process.on('unhandledRejection', handler);
+        },
       },
-      onFatal: (handler) => {
-        process.on('uncaughtException', handler);
-        process.on('unhandledRejection', handler);
-      },
-    },
-  });
+    });
+  } catch (error) {
+    // Only reached when the runtime itself cannot be set up (e.g. the aws-crt binary is missing).
+    logger.error(LOG_EVENTS.componentFatal, { error, exitCode: exitCodeOf(error) });
+    exit(exitCodeOf(error));
+  }
 }
 
 /** What `runComponentWith` hands back: the exit code once the runner has called `exit`. */

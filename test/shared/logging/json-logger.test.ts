@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ConfigError, GreengrassError } from '../../../components/shared/errors.ts';
 import { JsonLogger, toJsonSafe } from '../../../components/shared/logging/json-logger.ts';
 
@@ -67,6 +68,29 @@ describe('JsonLogger', () => {
       error: new ConfigError('leaseS', 'expected a number, got "x"'),
     });
     expect(entries()[0]!.error).toMatchObject({ name: 'ConfigError', field: 'leaseS', exitCode: 78 });
+  });
+
+  it('logs a zod error as its first issues with dotted paths instead of its pretty-printed message', () => {
+    const { logger, lines, entries } = capture();
+    const result = z
+      .strictObject({ pin: z.number(), blink: z.strictObject({ onMs: z.number() }) })
+      .safeParse({
+        pin: 'x',
+        blink: {},
+      });
+    logger.error('component.config.invalid', { error: result.error });
+    expect(entries()[0]!.error).toEqual({
+      name: 'ZodError',
+      issues: [
+        { path: 'pin', code: 'invalid_type', message: 'Invalid input: expected number, received string' },
+        {
+          path: 'blink.onMs',
+          code: 'invalid_type',
+          message: 'Invalid input: expected number, received undefined',
+        },
+      ],
+    });
+    expect(lines[0]!.length).toBeLessThan(400);
   });
 
   it('survives circular structures, bigints, byte arrays and non-finite numbers', () => {
