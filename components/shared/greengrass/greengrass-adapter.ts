@@ -209,11 +209,19 @@ export class GreengrassAdapter implements GreengrassPorts {
     if (this.closing) return;
     this.closing = true;
     this.reconnectTimer?.cancel();
+    const streams: IpcStream<unknown>[] = [];
     for (const sub of this.subscriptions) {
       sub.closed = true;
       sub.retryTimer?.cancel();
+      if (sub.stream) streams.push(sub.stream);
+      sub.stream = undefined;
     }
     this.subscriptions.clear();
+    await Promise.all(
+      streams.map((stream) =>
+        this.withTimeout('CloseStream', this.closeTimeoutMs, () => stream.close()).catch(() => undefined),
+      ),
+    );
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w.reject(new GreengrassError('Disconnected', 'the IPC adapter was closed'));
@@ -769,7 +777,7 @@ function toRawMessage(
 }
 
 function toBytes(blob: IpcBlob): Uint8Array | undefined {
-  if (blob instanceof Uint8Array) return new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength);
+  if (ArrayBuffer.isView(blob)) return new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength);
   if (blob instanceof ArrayBuffer) return new Uint8Array(blob);
   if (typeof blob === 'string') return new TextEncoder().encode(blob);
   return undefined;

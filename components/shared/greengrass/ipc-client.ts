@@ -24,8 +24,8 @@ export interface IpcStream<E> {
   close(): Promise<void>;
 }
 
-/** A blob as the SDK hands it over (a Buffer for inbound blobs). */
-export type IpcBlob = Uint8Array | ArrayBuffer | string;
+/** A blob as the SDK hands it over (a Buffer for inbound blobs; its type also allows any view or a string). */
+export type IpcBlob = ArrayBufferView | ArrayBuffer | string;
 
 export interface IpcMessageContext {
   topic?: string;

@@ -15,7 +15,12 @@ export interface SdkClientOptions {
   readonly authToken?: string;
 }
 
-/** A factory of fresh SDK clients (one per connection attempt: the JS client connects only once). */
+/**
+ * A factory of fresh SDK clients (one per connection attempt: the JS client connects only once).
+ * The SDK's declared types use string enums (`QOS`, `ReceiveMode`) and overloaded `on`, which TypeScript
+ * will not match structurally against `IpcClient`'s plain string unions, hence the cast; the values on the
+ * wire are the same strings, and test/shared/greengrass/adapter-local-core.test.ts runs the real client.
+ */
 export function createSdkClientFactory(options: SdkClientOptions = {}): IpcClientFactory {
   return () => {
     if (options.socketPath === undefined && options.authToken === undefined) {

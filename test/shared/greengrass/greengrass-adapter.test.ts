@@ -145,6 +145,29 @@ describe('GreengrassAdapter reconnection', () => {
     expect(updates).toEqual([{ kind: 'post', deploymentId: 'd-1' }]);
   });
 
+  it('never adopts a client whose connection dropped as it was established', async () => {
+    const { world, clock, adapter } = await connected();
+    world.connectOutcomes.push('die');
+    world.current.disconnect();
+    await clock.advance(1_000);
+    expect(world.clients).toHaveLength(3);
+    expect(world.clients[1]!.state).toBe('closed');
+    await adapter.pubsub.publishRaw('a/b', { json: {} });
+    expect(world.clients[2]!.calls.map((c) => c.operation)).toEqual(['PublishToTopic']);
+  });
+
+  it('closes every subscription stream and the client when closed', async () => {
+    const { world, adapter } = await connected();
+    await adapter.pubsub.subscribeRaw('a/b', () => undefined);
+    await adapter.config.onChange(() => undefined);
+    await adapter.close();
+    expect(world.current.streams.every((s) => s.closed)).toBe(true);
+    expect(world.current.state).toBe('closed');
+    await expect(adapter.pubsub.publishRaw('a/b', { json: {} })).rejects.toMatchObject({
+      code: 'Disconnected',
+    });
+  });
+
   it('does not re-establish a subscription that was closed', async () => {
     const { world, clock, adapter } = await connected();
     const sub = await adapter.pubsub.subscribeRaw('a/b', () => undefined);

@@ -12,7 +12,8 @@ import type {
   IpcStream,
 } from '../../../components/shared/greengrass/ipc-client.ts';
 
-export type ConnectOutcome = 'ok' | 'fail' | 'hang';
+/** `die`: the handshake succeeds but the socket drops before the caller gets the result. */
+export type ConnectOutcome = 'ok' | 'fail' | 'hang' | 'die';
 
 /** Builds an error shaped like the SDK's RpcError for a modeled nucleus error. */
 export function rpcServiceError(code: string, message: string): Error {
@@ -99,6 +100,7 @@ export class StubIpcClient extends EventEmitter {
       throw rpcError(3, 'Failed to establish eventstream RPC connection');
     }
     this.state = 'connected';
+    if (this.outcome === 'die') this.disconnect();
   }
 
   async close(): Promise<void> {
