@@ -232,7 +232,21 @@ export class GreengrassAdapter implements GreengrassPorts {
 
   // ---- PubSub ---------------------------------------------------------------------------------------
 
+  /**
+   * Events and results are checked against their schema before they leave, so a bad message fails where
+   * its sender sees it instead of being dropped silently by every subscriber. Requests are sent as given:
+   * their answering component validates them and answers INVALID_ARGS.
+   */
   private async publishTyped<T>(topic: TopicDef<T>, message: T): Promise<void> {
+    if (topic.kind !== 'request') {
+      const parsed = topic.schema.safeParse(message);
+      if (!parsed.success) {
+        const { path, message: text } = describeZodError(parsed.error);
+        throw new ValidationError(path, `refusing to publish an invalid message on ${topic.name}: ${text}`, {
+          cause: parsed.error,
+        });
+      }
+    }
     await this.publishRaw(topic.name, { json: message });
   }
 

@@ -250,6 +250,23 @@ describe('GreengrassAdapter local pub/sub', () => {
     });
   });
 
+  it('refuses to publish an invalid event, naming the path, and sends nothing', async () => {
+    const { world, adapter } = await connected();
+    const error = await adapter.pubsub
+      .publish(TOPICS.relayState, { ...relayState, since: 'now' })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ValidationError', path: 'since' });
+    expect(world.current.calls).toEqual([]);
+  });
+
+  it('sends a request with bad arguments as given, for its answering component to reject', async () => {
+    const { world, adapter } = await connected();
+    await adapter.pubsub.publish(TOPICS.relayTest, { id: 't-1', durationS: 0 });
+    expect(world.current.calls[0]!.request).toMatchObject({
+      publishMessage: { jsonMessage: { message: { id: 't-1', durationS: 0 } } },
+    });
+  });
+
   it('publishes a binary raw message as a binaryMessage', async () => {
     const { world, adapter } = await connected();
     await adapter.pubsub.publishRaw('$aws/things/t/shadow/name/matchday/get', {
