@@ -4,9 +4,10 @@
  * deployment does: NOTIFY_COMPONENTS, configuration reset+merge through ConfigStore.replace, restart of
  * only what changed, removal of what is no longer listed. Never exits the process on bad input.
  */
-import { randomInt } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { createHash, randomInt } from 'node:crypto';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createIpcServer, type IpcServer } from '../ipc/server.ts';
 import { createConfigStore } from '../nucleus/config-store.ts';
 import type { ConfigStore, NucleusPlugin, PluginContext } from '../nucleus/services.ts';
@@ -173,12 +174,15 @@ export class Thing {
     this.config = createConfigStore();
     let bindPath = this.socketPath;
     if (bindPath.length >= MAX_SOCKET_PATH) {
-      bindPath = relative(process.cwd(), this.socketPath);
-      if (bindPath.length >= MAX_SOCKET_PATH) {
-        throw new Error(
-          `IPC socket path ${this.socketPath} is ${this.socketPath.length} characters; use a --root shorter than ${MAX_SOCKET_PATH - 30} characters`,
-        );
-      }
+      // Like the nucleus's `nucleusRoot` link: bind through a short symlink to the root folder.
+      const link = join(
+        tmpdir(),
+        `lc-${createHash('sha256').update(options.rootDir).digest('hex').slice(0, 10)}`,
+      );
+      mkdirSync(options.rootDir, { recursive: true });
+      rmSync(link, { force: true });
+      symlinkSync(resolve(options.rootDir), link);
+      bindPath = join(link, 'ipc.socket');
     }
     this.ipc = createIpcServer({
       socketPath: bindPath,

@@ -138,6 +138,36 @@ describe('local pub/sub with the real IPC client', () => {
     await marker.close();
   });
 
+  it('delivers an IPC publish to an in-process subscriber of the local bus', async () => {
+    const seen: Array<{ topic: string; message: unknown }> = [];
+    const off = harness.server.bus.subscribe(
+      'cloudwatch/metric/#',
+      (topic, message) => seen.push({ topic, message }),
+      'aws.greengrass.Cloudwatch',
+    );
+    await publishJson(alice, 'cloudwatch/metric/put', { request: { namespace: 'x' } });
+    await waitFor(() => (seen.length === 1 ? true : undefined));
+    expect(seen).toEqual([
+      { topic: 'cloudwatch/metric/put', message: { json: { request: { namespace: 'x' } } } },
+    ]);
+    off();
+  });
+
+  it('delivers an in-process binary publish to an IPC subscriber as binaryMessage', async () => {
+    const sub = await subscribe(bob, '$aws/things/thing-1/shadow/update/accepted');
+    harness.server.bus.publish(
+      '$aws/things/thing-1/shadow/update/accepted',
+      { binary: Buffer.from('{"version":1}') },
+      'aws.greengrass.ShadowManager',
+    );
+    await waitFor(() => (sub.received.length === 1 ? true : undefined));
+    expect(sub.received[0]).toEqual({
+      topic: '$aws/things/thing-1/shadow/update/accepted',
+      binary: '{"version":1}',
+    });
+    await sub.close();
+  });
+
   it('rejects a publish to a wildcard topic with the nucleus InvalidArgumentsError, which the JS model does not list', async () => {
     const error = await publishJson(alice, 'bad/#', { n: 1 }).catch((e: unknown) => e);
     // PublishToTopic models only ServiceError/UnauthorizedError, so the JS client reports the shape as unexpected.
