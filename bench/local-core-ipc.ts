@@ -17,11 +17,13 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
 const LATENCY_MESSAGES = Number(process.env.BENCH_LATENCY_MESSAGES ?? 10_000);
 const WARMUP_MESSAGES = 500;
-const IN_FLIGHT = 64;
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 64);
+const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 2);
 const TARGETS = { p50Ms: 0.5, p99Ms: 5, msgPerS: 5_000, idleRssMb: 80 };
 
-type ServerRequest = { kind: 'rss'; gc: boolean };
-type ServerReply = { kind: 'ready' } | { kind: 'rss'; rss: number };
+type ServerRequest = { kind: 'rss'; gc: boolean } | { kind: 'cpu' };
+type ServerReply = { kind: 'ready' } | { kind: 'rss'; rss: number } | { kind: 'cpu'; micros: number };
+type PublisherReport = { sent: number; failed: number };
 
 async function runServer(socketPath: string): Promise<void> {
   const { createIpcServer } = await import('../local-core/src/ipc/server.ts');
@@ -49,7 +51,11 @@ async function runServer(socketPath: string): Promise<void> {
   });
   await server.listen();
   process.on('message', (message: ServerRequest) => {
-    if (message.kind !== 'rss') return;
+    if (message.kind === 'cpu') {
+      const usage = process.cpuUsage();
+      process.send?.({ kind: 'cpu', micros: usage.user + usage.system } satisfies ServerReply);
+      return;
+    }
     if (message.gc) (globalThis as { gc?: () => void }).gc?.();
     process.send?.({ kind: 'rss', rss: process.memoryUsage().rss } satisfies ServerReply);
   });
@@ -105,11 +111,60 @@ async function startServer(mode: ServerMode, bundlePath: string, socketPath: str
       const answer = await reply;
       return answer.kind === 'rss' ? answer.rss : Number.NaN;
     },
+    async cpu() {
+      const reply = next();
+      child.send({ kind: 'cpu' } satisfies ServerRequest);
+      const answer = await reply;
+      return answer.kind === 'cpu' ? answer.micros : Number.NaN;
+    },
     async stop() {
       child.disconnect();
       await new Promise((resolve) => child.once('exit', resolve));
     },
   };
+}
+
+/** A publisher component in its own process: publishes with IN_FLIGHT outstanding requests for `durationMs`. */
+async function publishFor(socketPath: string, id: number, durationMs: number): Promise<void> {
+  const publisher = await client(socketPath, 'PUBTOKEN');
+  await publisher.connect();
+  const body = EXAMPLE_MESSAGES.commands as Record<string, unknown>;
+  let sent = 0;
+  let failed = 0;
+  const deadline = Date.now() + durationMs;
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (Date.now() < deadline) {
+        const seq = sent;
+        sent += 1;
+        await publisher
+          .publishToTopic({
+            topic: 'bench/throughput',
+            publishMessage: { jsonMessage: { message: { ...body, pub: id, seq } } },
+          })
+          .catch(() => {
+            failed += 1;
+          });
+      }
+    }),
+  );
+  await publisher.close();
+  process.send?.({ sent, failed } satisfies PublisherReport, () => process.exit(0));
+}
+
+function runPublisher(socketPath: string, id: number, durationMs: number): Promise<PublisherReport> {
+  const child = fork(
+    fileURLToPath(import.meta.url),
+    ['--publisher', socketPath, String(id), String(durationMs)],
+    {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    child.once('message', (report: PublisherReport) => resolve(report));
+    child.once('exit', (code) => reject(new Error(`publisher ${id} exited with ${code} before reporting`)));
+  });
 }
 
 /** RSS after settle + GC of a process that runs `node [execArgv] -e` with nothing loaded. */
@@ -185,48 +240,37 @@ async function main(): Promise<void> {
   await latencySub.close();
   samples.sort((a, b) => a - b);
 
-  // Throughput: pipelined publishes (IN_FLIGHT outstanding) with sequence numbers, for DURATION_S.
-  let expected = 0;
+  // Throughput: PUBLISHERS publisher processes (each a component with its own real client and IN_FLIGHT
+  // outstanding publishes) for DURATION_S; the subscriber checks every publisher's sequence for loss and order.
+  const expected = new Map<number, number>();
   let received = 0;
   let outOfOrder = 0;
   const throughputSub = subscriber.subscribeToTopic({ topic: 'bench/throughput' });
   throughputSub.on('message', (message) => {
-    const seq = (message.jsonMessage?.message as { seq?: number } | undefined)?.seq;
-    if (seq !== expected) outOfOrder += 1;
-    expected = (seq ?? expected) + 1;
+    const { pub, seq } = (message.jsonMessage?.message ?? {}) as { pub?: number; seq?: number };
+    if (pub === undefined || seq !== (expected.get(pub) ?? 0)) outOfOrder += 1;
+    expected.set(pub ?? -1, (seq ?? 0) + 1);
     received += 1;
   });
   await throughputSub.activate();
-  let sent = 0;
-  let failed = 0;
   let loadRss = 0;
   const sampler = setInterval(() => {
     void serverRss(false).then((rss) => {
       loadRss = Math.max(loadRss, rss);
     });
   }, 1000);
+  const serverCpuBefore = await server.cpu();
   const started = Date.now();
-  const deadline = started + DURATION_S * 1000;
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (Date.now() < deadline) {
-        const seq = sent;
-        sent += 1;
-        await publisher
-          .publishToTopic({
-            topic: 'bench/throughput',
-            publishMessage: { jsonMessage: { message: { ...body, seq } } },
-          })
-          .catch(() => {
-            failed += 1;
-          });
-      }
-    }),
+  const reports = await Promise.all(
+    Array.from({ length: PUBLISHERS }, (_, id) => runPublisher(socketPath, id, DURATION_S * 1000)),
   );
   const publishSeconds = (Date.now() - started) / 1000;
+  const sent = reports.reduce((sum, report) => sum + report.sent, 0);
+  const failed = reports.reduce((sum, report) => sum + report.failed, 0);
   const drainDeadline = Date.now() + 10_000;
   while (received < sent && Date.now() < drainDeadline) await sleep(10);
   const deliverySeconds = (Date.now() - started) / 1000;
+  const serverCpuMicros = (await server.cpu()) - serverCpuBefore;
   clearInterval(sampler);
   await throughputSub.close();
   const lost = sent - received;
@@ -257,6 +301,9 @@ async function main(): Promise<void> {
       outOfOrder,
       failedPublishes: failed,
       msgPerS: Math.round(msgPerS),
+      publishers: PUBLISHERS,
+      inFlightPerPublisher: IN_FLIGHT,
+      serverCpuMicrosPerMessage: Math.round((serverCpuMicros / Math.max(1, received)) * 10) / 10,
     },
     serverRssMb: {
       idle: mb(idleRss),
@@ -284,6 +331,7 @@ async function main(): Promise<void> {
       `≥ ${TARGETS.msgPerS} msg/s`,
       results.pass.throughput,
     ],
+    ['server CPU per message', `${results.throughput.serverCpuMicrosPerMessage} µs`, '-', '-'],
     ['sent / received / lost', `${sent} / ${received} / ${lost}`, 'lost = 0', lost === 0],
     ['out of order / failed', `${outOfOrder} / ${failed}`, '0 / 0', outOfOrder === 0 && failed === 0],
     [
@@ -315,8 +363,12 @@ async function main(): Promise<void> {
 }
 
 const serverIndex = process.argv.indexOf('--server');
+const publisherIndex = process.argv.indexOf('--publisher');
 if (serverIndex >= 0) {
   await runServer(process.argv[serverIndex + 1] as string);
+} else if (publisherIndex >= 0) {
+  const [socketPath, id, durationMs] = process.argv.slice(publisherIndex + 1);
+  await publishFor(socketPath as string, Number(id), Number(durationMs));
 } else {
   await main();
 }

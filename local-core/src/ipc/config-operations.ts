@@ -41,9 +41,11 @@ export function configOperations(config: ConfigStore): Record<string, OperationS
         if (config.get(componentName, []) === undefined) throw resourceNotFoundError(KEY_NOT_FOUND);
         const keyPath = keyPathOf(request.keyPath);
         if (config.get(componentName, keyPath) === undefined) throw resourceNotFoundError(KEY_NOT_FOUND);
-        const unsubscribe = config.subscribe(componentName, keyPath, (changed) =>
-          context.emit({ configurationUpdateEvent: { componentName, keyPath: [...changed] } }),
-        );
+        const unsubscribe = config.subscribe(componentName, keyPath, (changed) => {
+          // The nucleus drops changes that happen before the subscription's response is sent.
+          if (!context.responded) return;
+          context.emit({ configurationUpdateEvent: { componentName, keyPath: [...changed] } });
+        });
         context.onClose(unsubscribe);
         return {};
       },

@@ -13,6 +13,8 @@ export interface OperationContext {
   /** Runs `cleanup` once the stream closes for any reason (runs at once if already closed). */
   onClose(cleanup: () => void): void;
   readonly closed: boolean;
+  /** Whether the initial response is on the wire (events emitted before it are queued). */
+  readonly responded: boolean;
 }
 
 export interface OperationSpec {

@@ -381,6 +381,9 @@ export class RpcConnection {
       get closed() {
         return stream.closed;
       },
+      get responded() {
+        return stream.responded;
+      },
     };
   }
 
