@@ -25,7 +25,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build, type Plugin } from 'esbuild';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
 import { zipSync } from 'fflate';
 import { loadShippingRecipes, type ShippingRecipe } from './recipes.ts';
 
@@ -75,6 +75,28 @@ const zodEnglishOnly: Plugin = {
   },
 };
 
+/** The esbuild options every component bundle is built with (also used by the foundation benchmark). */
+export function bundleOptions(entry: string, outfile: string, external: readonly string[] = []) {
+  return {
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile,
+    external: [...external],
+    define: { 'import.meta.url': '__import_meta_url' },
+    banner: { js: BANNER },
+    metafile: true,
+    minify: true,
+    keepNames: true,
+    sourcemap: 'linked',
+    plugins: [zodEnglishOnly],
+    legalComments: 'none',
+    logLevel: 'warning',
+  } satisfies BuildOptions;
+}
+
 export interface BuiltArtifact {
   name: string;
   version: string;
@@ -96,24 +118,13 @@ export async function buildComponent(
   const stage = mkdtempSync(join(ROOT, 'build', `.stage-${recipe.dir}-`));
 
   const externals = EXTERNAL_PACKAGES[recipe.dir] ?? [];
-  const result = await build({
-    entryPoints: [join(ROOT, 'components', recipe.dir, 'src', 'main.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    outfile: join(stage, 'index.cjs'),
-    external: [...externals],
-    define: { 'import.meta.url': '__import_meta_url' },
-    banner: { js: BANNER },
-    metafile: true,
-    minify: true,
-    keepNames: true,
-    sourcemap: 'linked',
-    plugins: [zodEnglishOnly],
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  const result = await build(
+    bundleOptions(
+      join(ROOT, 'components', recipe.dir, 'src', 'main.ts'),
+      join(stage, 'index.cjs'),
+      externals,
+    ),
+  );
 
   for (const platform of crtPlatforms()) {
     const source = join(dirname(require.resolve('aws-crt/package.json')), 'dist', 'bin', platform);
