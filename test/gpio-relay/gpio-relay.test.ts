@@ -8,7 +8,7 @@ import {
   type RelayState,
   TOPICS,
 } from '../../components/shared/contracts/index.ts';
-import type { IotCoreMqtt, ShadowStore } from '../../components/shared/ports/index.ts';
+import type { IotCoreMqtt, PubSub, ShadowStore } from '../../components/shared/ports/index.ts';
 import type { ComponentContext } from '../../components/shared/runtime/component.ts';
 import {
   FakeClock,
@@ -29,7 +29,10 @@ const unused = new Proxy(
   },
 );
 
-async function setup(overrides: Partial<GpioRelayConfig> = {}) {
+async function setup(
+  overrides: Partial<GpioRelayConfig> = {},
+  wrapPubSub: (pubsub: PubSub) => PubSub = (pubsub) => pubsub,
+) {
   const clock = new FakeClock('2026-09-12T12:00:00.000Z');
   const bus = new InMemoryBus();
   const logger = new RecordingLogger();
@@ -37,7 +40,7 @@ async function setup(overrides: Partial<GpioRelayConfig> = {}) {
   const driver = new RecordingDriver(() => clock.monotonic());
   const ctx: ComponentContext<GpioRelayConfig> = {
     config: relayConfig(overrides),
-    pubsub: bus.endpoint('gpioRelay'),
+    pubsub: wrapPubSub(bus.endpoint('gpioRelay')),
     iotCore: unused as IotCoreMqtt,
     shadows: unused as ShadowStore,
     lifecycle: new FakeLifecycle(),
@@ -300,6 +303,21 @@ describe('GpioRelay', () => {
     expect(t.driver.closed).toBe(true);
     expect(t.lastState()?.on).toBe(false);
     expect(t.clock.pendingTimers).toBe(0);
+  });
+
+  it('turns the light off on stop before closing its subscriptions, which may hang while IPC goes away', async () => {
+    const t = await setup({}, (pubsub) => ({
+      ...pubsub,
+      publish: pubsub.publish.bind(pubsub),
+      subscribe: async (topic, handler) => {
+        await pubsub.subscribe(topic, handler);
+        return { close: () => new Promise<void>(() => {}) };
+      },
+    }));
+    await t.send(ON);
+    void t.relay.stop();
+    await t.bus.settle();
+    expect(t.driver.on).toBe(false);
   });
 
   it('answers a running light test when stopped before it ends', async () => {

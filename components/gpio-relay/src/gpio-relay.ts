@@ -290,9 +290,9 @@ export function createGpioRelay(
         leaseS: config.leaseS,
         maxOnS: config.maxOnS,
       });
-      await publishState();
       subscriptions.push(await pubsub.subscribe(TOPICS.relaySet, onSet));
       subscriptions.push(await pubsub.subscribe(TOPICS.relayTest, onTest));
+      await publishState();
       tickTimer = clock.setTimer(config.stateIntervalS * 1000, tick);
     },
 
@@ -300,11 +300,12 @@ export function createGpioRelay(
       if (stopping) return;
       stopping = true;
       for (const timer of [tickTimer, deadlineTimer, blinkTimer, test?.timer]) timer?.cancel();
-      await Promise.allSettled(subscriptions.map((s) => s.close()));
       const aborted = test;
       test = undefined;
       output = 'off';
+      // The light first: nothing that waits on IPC (which may be going away too) comes before it.
       await drive(false);
+      await Promise.allSettled(subscriptions.map((s) => s.close()));
       if (light.on) {
         light = { ...light, on: false, since: iso(clock.now()) };
         metrics.count('RelaySwitches');

@@ -65,7 +65,7 @@ export class SimulatedRelayDriver implements RelayDriver {
     };
     await writeFileDurably(fs, this.path, new TextEncoder().encode(`${JSON.stringify(state)}\n`));
     this.on = on;
-    logger.info('gpio-relay.simulated.write', { on, level: state.level, pin, file: this.path });
+    logger.info('gpio-relay.simulated.write', { on, lineLevel: state.level, pin, file: this.path });
   }
 
   onFault(): void {}
