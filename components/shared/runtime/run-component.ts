@@ -305,6 +305,10 @@ class ComponentRunner<C> {
         const created = this.definition.create(this.context(next));
         this.instance = created;
         await created.start();
+        if (this.phase !== 'running') {
+          await this.stopInstance(created);
+          return;
+        }
         mode = 'restart';
       }
       this.currentRaw = rawJson;
@@ -362,12 +366,9 @@ class ComponentRunner<C> {
     this.phase = 'exiting';
     this.logger.info(LOG_EVENTS.componentStopping, { signal });
     this.debounce?.cancel();
-    const stopped = this.work.then(async () => {
-      if (this.instance) await this.stopInstance(this.instance);
-    });
-    if (!(await this.withCap(this.stopTimeoutMs, stopped))) {
-      this.logger.warn(LOG_EVENTS.componentStopTimeout, { timeoutMs: this.stopTimeoutMs });
-    }
+    // Not queued behind an in-flight reconfiguration (which may be waiting on IPC): the core stops now,
+    // and a reconfiguration that has not created its new core yet sees `exiting` and gives up.
+    if (this.instance) await this.stopInstance(this.instance);
     await this.closeAll();
     this.logger.info(LOG_EVENTS.componentStopped, {});
     this.exit(0);

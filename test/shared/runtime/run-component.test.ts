@@ -307,6 +307,19 @@ describe('runComponentWith shutdown', () => {
     expect(h.bus.messages(TOPICS.metrics.name)).toEqual([]);
   });
 
+  it('stops the core at once on SIGTERM even while a configuration change is waiting on IPC', async () => {
+    const h = harness({ inPlace: true });
+    await h.run();
+    h.config.get = () => new Promise(() => undefined);
+    await h.config.set({ leaseS: 100 }, ['leaseS']);
+    await h.clock.advance(250);
+    h.signals.send('SIGTERM');
+    await flushMicrotasks();
+    expect(h.instances[0]!.events).toEqual(['start', 'stop']);
+    await h.clock.advance(1_000);
+    expect(h.exits).toEqual([0]);
+  });
+
   it('ignores a second signal while stopping', async () => {
     const h = harness();
     const running = await h.run();
