@@ -13,6 +13,7 @@ import {
   IoTClient,
   type JobExecutionStatus,
 } from '@aws-sdk/client-iot';
+import fc from 'fast-check';
 import initSqlJs from 'sql.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS_DIR } from '../support/global-setup.ts';
@@ -206,6 +207,35 @@ describe('JobHandler on a local-core fleet', () => {
     await createJob(iot, 'too-slow', { version: 1, operation: 'rescrape' }, [`${ARN}:thing/office-3`], 1);
     expect((await finalExecution(iot, 'too-slow', 'office-3')).status).toBe('TIMED_OUT');
   }, 60_000);
+
+  it('survives random job documents without crashing or restarting', async () => {
+    const documents = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.record({
+        version: fc.oneof(fc.constant(1), fc.jsonValue({ maxDepth: 1 })),
+        operation: fc.constantFrom('upsertCustomEvent', 'snoozeEvent', 'ignoreEvent', 'setAlertPolicy', 'x'),
+        args: fc.jsonValue({ maxDepth: 2 }),
+      }),
+      fc.record({
+        version: fc.constant(1),
+        steps: fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 12 }),
+      }),
+    );
+    const samples = fc.sample(documents, { numRuns: 15, seed: 8 });
+    for (const [i, document] of samples.entries()) {
+      await createJob(iot, `random-${i}`, document, [`${ARN}:thing/office-1`]);
+    }
+    for (const i of samples.keys()) {
+      expect(['SUCCEEDED', 'FAILED', 'REJECTED']).toContain(
+        (await finalExecution(iot, `random-${i}`, 'office-1')).status,
+      );
+    }
+    const status = await core.status();
+    expect(status.things['office-1']?.components[JOB_HANDLER]).toMatchObject({
+      state: 'RUNNING',
+      restarts: 0,
+    });
+  }, 90_000);
 
   it('runs a job created while a device was offline once it is back, from its poll', async () => {
     await core.setCloud('office-3', false);
