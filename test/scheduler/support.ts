@@ -108,9 +108,13 @@ export class Harness {
     return this;
   }
 
-  /** Stops the core and starts a new one on the same file system and clock (a restart). */
-  async restart(): Promise<void> {
+  /**
+   * Stops the core and starts a new one on the same file system and clock (a restart), the wall clock
+   * moved by `offMs` while it was down.
+   */
+  async restart(offMs = 0): Promise<void> {
     await this.scheduler.stop();
+    this.clock.jumpWall(offMs);
     this.scheduler = this.create();
     await this.start();
   }

@@ -81,7 +81,8 @@ function userVersion(db: Database): number {
   return Number(db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
 }
 
-function migrate(db: Database): void {
+/** Applies the missing migrations; true when it applied any. */
+function migrate(db: Database): boolean {
   const from = userVersion(db);
   if (from > SCHEMA_VERSION) {
     throw new StoreError(`store schema version ${from} is newer than this scheduler's ${SCHEMA_VERSION}`);
@@ -92,6 +93,7 @@ function migrate(db: Database): void {
     db.exec(`PRAGMA user_version = ${v + 1}`);
     db.exec('COMMIT');
   }
+  return from < SCHEMA_VERSION;
 }
 
 function rows(db: Database, sql: string): unknown[][] {
@@ -99,11 +101,12 @@ function rows(db: Database, sql: string): unknown[][] {
 }
 
 interface Loaded {
+  migrated: boolean;
   data: SchedulerData;
   commands: Map<string, StoredCommand>;
 }
 
-function load(db: Database): Loaded {
+function load(db: Database): Omit<Loaded, 'migrated'> {
   const check = rows(db, 'PRAGMA quick_check')[0]?.[0];
   if (check !== 'ok') throw new StoreError(`quick_check failed: ${String(check)}`);
   const data = emptyData();
@@ -166,8 +169,8 @@ export class SchedulerStore {
       let db: Database | undefined;
       try {
         db = new SQL.Database(bytes);
-        migrate(db);
-        return { db, loaded: load(db) };
+        const migrated = migrate(db);
+        return { db, loaded: { ...load(db), migrated } };
       } catch (error) {
         db?.close();
         if (error instanceof StoreError && /newer than/.test(error.message)) throw error;
@@ -194,7 +197,13 @@ export class SchedulerStore {
 
     const main = await tryOpen(paths.main);
     if (typeof main === 'object' && !(main instanceof Error)) {
-      return new SchedulerStore(options, main.db, main.loaded.data, main.loaded.commands, true);
+      const store = new SchedulerStore(options, main.db, main.loaded.data, main.loaded.commands, true);
+      if (main.loaded.migrated) {
+        logger.info('scheduler.store.migrated', { version: SCHEMA_VERSION });
+        store.touch();
+        await store.durable();
+      }
+      return store;
     }
     if (main instanceof Error) await moveAside(paths.main, main);
     const backup = await tryOpen(paths.backup);
