@@ -119,6 +119,21 @@ describe('ShadowSync applying desired edits', () => {
   });
 });
 
+describe('ShadowSync waiting for the scheduler', () => {
+  it('sends no command before the scheduler has published its state', async () => {
+    const h = await createHarness();
+    h.scheduler.answering = false;
+    h.scheduler.state = undefined;
+    h.store.userUpdate(THING, SHADOW, { state: { desired: { alerts: { [ALERT]: SNOOZE } } } });
+    await h.startSync();
+    expect(h.scheduler.received).toEqual([]);
+    h.scheduler.answering = true;
+    await h.publishState(stateSnapshot('2026-09-01T10:00:00.000Z'));
+    expect(h.scheduler.applied.map((c) => c.type)).toEqual(['snoozeAlert']);
+    expect(h.desired()).toBeUndefined();
+  });
+});
+
 describe('ShadowSync rejecting edits', () => {
   async function rejectedAfter(desired: Record<string, unknown>) {
     const h = await createHarness();
@@ -271,6 +286,8 @@ describe('ShadowSync reported state', () => {
       ),
     );
     await h.publishState(stateSnapshot('2026-09-01T10:00:00.000Z', games));
+    await h.clock.advance(h.config.reportMinIntervalMs);
+    await h.settle();
     const doc = h.store.document(THING, SHADOW)!;
     const size = JSON.stringify(doc.state.desired ?? {}).length + JSON.stringify(doc.state.reported).length;
     const upcoming = doc.state.reported?.upcoming as { id: string }[];

@@ -51,11 +51,16 @@ export class FakeScheduler {
   readonly results = new Map<string, CommandResult>();
   /** When false, commands get no answer. */
   answering = true;
+  /** What a `matchday/state/request` is answered with. */
+  state: StateSnapshot | undefined = stateSnapshot('2026-09-01T10:00:00.000Z');
 
   constructor(private readonly bus: InMemoryBus) {}
 
   async start(): Promise<void> {
     const endpoint = this.bus.endpoint(COMPONENTS.scheduler);
+    await endpoint.subscribe(TOPICS.stateRequest, async () => {
+      if (this.state) await endpoint.publish(TOPICS.state, this.state);
+    });
     await endpoint.subscribe(TOPICS.commands, async (command) => {
       this.received.push(command);
       if (!this.answering) return;

@@ -2,8 +2,8 @@
  * ShadowSync core: owns the named shadow `matchday`. Consumes its desired edits (on every accepted
  * update by someone else, on start and periodically, always from the whole document), `matchday/state`,
  * `matchday/relay/state` and `matchday/commands/result`; produces `matchday/commands`, the reported state
- * and metrics. It never writes events or alerts itself (the scheduler does), never applies an edit twice
- * and never reacts to its own shadow writes.
+ * and metrics. It never writes events or alerts itself (the scheduler does), never applies an edit twice,
+ * never reacts to its own shadow writes, and sends nothing before the scheduler has published its state.
  */
 import {
   Command,
@@ -239,6 +239,8 @@ export function createShadowSync(ctx: ComponentContext<ShadowSyncConfig>): Compo
   }
 
   async function reconcile(reason: string): Promise<void> {
+    // Edits wait for the scheduler's first state: a command sent before it listens would only time out.
+    if (!latestState) return;
     for (let attempt = 1; attempt <= config.conflictRetries && !stopped; attempt++) {
       const doc = await shadows.get(thingName, shadowName);
       const desiredPatch: JsonObject = {};
