@@ -22,9 +22,15 @@ export class FrameError extends Error {
 
 export type { Message, MessageHeaders };
 
+/** What one `push` produced: complete messages, and the error that ended decoding, if any. */
+export interface DecodeResult {
+  readonly messages: Message[];
+  readonly error: FrameError | undefined;
+}
+
 /**
- * Incremental decoder: feed socket chunks, get complete messages. After a FrameError the decoder is
- * poisoned and every later call throws the same error.
+ * Incremental decoder: feed socket chunks (not modified afterwards), get complete messages. Never throws:
+ * a bad frame comes back as `error` (after the good messages before it), and the decoder stays failed.
  */
 export class FrameDecoder {
   private buffer: Buffer = Buffer.alloc(0);
@@ -37,8 +43,8 @@ export class FrameDecoder {
     return this.buffer.length;
   }
 
-  push(chunk: Uint8Array): Message[] {
-    if (this.failure) throw this.failure;
+  push(chunk: Uint8Array): DecodeResult {
+    if (this.failure) return { messages: [], error: this.failure };
     const incoming = Buffer.isBuffer(chunk)
       ? chunk
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -55,10 +61,10 @@ export class FrameDecoder {
     } catch (error) {
       this.failure = error instanceof FrameError ? error : new FrameError(String(error));
       this.buffer = Buffer.alloc(0);
-      throw this.failure;
+      return { messages, error: this.failure };
     }
     this.buffer = offset === this.buffer.length ? Buffer.alloc(0) : this.buffer.subarray(offset);
-    return messages;
+    return { messages, error: undefined };
   }
 
   private checkPrelude(offset: number): number {

@@ -10,7 +10,6 @@ import {
   encodeMessage,
   encodeRpcMessage,
   FrameDecoder,
-  FrameError,
   type Message,
   MessageFlags,
   type MessageHeaders,
@@ -122,21 +121,17 @@ export class RpcConnection {
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
-    let messages: Message[];
-    try {
-      messages = this.decoder.push(chunk);
-    } catch (error) {
-      const reason = error instanceof FrameError ? error.message : String(error);
-      this.options.log('ipc.connection.bad-frame', { component: this.component, reason });
-      this.connectionError(
-        MessageType.ProtocolError,
-        JSON.stringify({ message: `malformed frame: ${reason}` }),
-      );
-      return;
-    }
+    const { messages, error } = this.decoder.push(chunk);
     for (const message of messages) {
       if (this.closing) return;
       this.route(message);
+    }
+    if (error && !this.closing) {
+      this.options.log('ipc.connection.bad-frame', { component: this.component, reason: error.message });
+      this.connectionError(
+        MessageType.ProtocolError,
+        JSON.stringify({ message: `malformed frame: ${error.message}` }),
+      );
     }
   }
 

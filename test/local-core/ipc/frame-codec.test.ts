@@ -40,16 +40,13 @@ function chunk(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
   return chunks;
 }
 
-/** Feeds every chunk; returns decoded messages or the FrameError. Any other exception escapes. */
+/** Feeds every chunk; collects the messages and the first error. */
 function feed(decoder: FrameDecoder, chunks: Uint8Array[]) {
   const messages = [];
   for (const piece of chunks) {
-    try {
-      messages.push(...decoder.push(piece));
-    } catch (error) {
-      if (error instanceof FrameError) return { messages, error };
-      throw error;
-    }
+    const result = decoder.push(piece);
+    messages.push(...result.messages);
+    if (result.error) return { messages, error: result.error };
   }
   return { messages, error: undefined };
 }
@@ -73,10 +70,14 @@ describe('FrameDecoder', () => {
     );
   });
 
-  it('never throws anything but FrameError on random bytes, in any chunking', () => {
+  it('never throws and ends every push on random bytes, in any chunking', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2000 }), fc.array(fc.nat(), { maxLength: 6 }), (bytes, cuts) => {
-        feed(new FrameDecoder(1 << 16), chunk(bytes, cuts));
+        const decoder = new FrameDecoder(1 << 16);
+        const { error } = feed(decoder, chunk(bytes, cuts));
+        // Either a FrameError, or the bytes are (a prefix of) frames the decoder still waits for.
+        if (error) expect(error).toBeInstanceOf(FrameError);
+        else expect(decoder.pendingBytes).toBeLessThanOrEqual(bytes.length);
       }),
       { numRuns: 500 },
     );
@@ -99,22 +100,31 @@ describe('FrameDecoder', () => {
 
   it('keeps failing after the first bad frame', () => {
     const decoder = new FrameDecoder();
-    expect(() => decoder.push(Buffer.alloc(16, 0xff))).toThrow(FrameError);
-    expect(() => decoder.push(encodeMessage({}, new Uint8Array(0)))).toThrow(FrameError);
+    expect(decoder.push(Buffer.alloc(16, 0xff)).error).toBeInstanceOf(FrameError);
+    expect(decoder.push(encodeMessage({}, new Uint8Array(0)))).toMatchObject({
+      messages: [],
+      error: expect.any(FrameError),
+    });
+  });
+
+  it('returns the good frames that precede a bad one', () => {
+    const good = encodeMessage({ n: stringHeader('1') }, Buffer.from('a'));
+    const { messages, error } = new FrameDecoder().push(Buffer.concat([good, Buffer.alloc(16, 0xff)]));
+    expect([messages.length, error?.message]).toEqual([1, expect.stringContaining('prelude checksum')]);
   });
 
   it('rejects a frame above the size limit from its prelude alone', () => {
     const big = encodeMessage({}, new Uint8Array(2048));
     const decoder = new FrameDecoder(1024);
-    expect(() => decoder.push(big.subarray(0, 12))).toThrow(/exceeds the maximum of 1024 bytes/);
+    expect(decoder.push(big.subarray(0, 12)).error?.message).toMatch(/exceeds the maximum of 1024 bytes/);
   });
 
   it('holds a partial frame until its last byte arrives', () => {
     const frame = encodeMessage({ a: stringHeader('b') }, Buffer.from('payload'));
     const decoder = new FrameDecoder();
-    expect(decoder.push(frame.subarray(0, frame.length - 1))).toEqual([]);
+    expect(decoder.push(frame.subarray(0, frame.length - 1))).toEqual({ messages: [], error: undefined });
     expect(decoder.pendingBytes).toBe(frame.length - 1);
-    expect(decoder.push(frame.subarray(frame.length - 1))).toHaveLength(1);
+    expect(decoder.push(frame.subarray(frame.length - 1)).messages).toHaveLength(1);
     expect(decoder.pendingBytes).toBe(0);
   });
 });

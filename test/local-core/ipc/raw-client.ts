@@ -18,7 +18,7 @@ export class RawClient {
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk) => {
-      this.received.push(...this.decoder.push(chunk));
+      this.received.push(...this.decoder.push(chunk).messages);
       for (const waiter of this.waiters.splice(0)) waiter();
     });
     this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
