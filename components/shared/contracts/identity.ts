@@ -37,6 +37,7 @@ const FIXTURE_KEY = /^(\d{4}-\d{2}):([a-z0-9-]+):([a-z0-9-]+):([a-z0-9-]+)#([1-9
  */
 export const FixtureKey = z
   .string()
+  .max(210)
   .regex(FIXTURE_KEY, 'must be a fixture key `<season>:<competition>:<home>:<away>#<n>`');
 
 /** Builds a fixture key from its parts, validating each part. */
@@ -66,14 +67,15 @@ export const WindowId = Slug;
 export const EventId = z
   .string()
   .min(1)
-  .max(100)
+  // Every fixture key is an event id: a season, three 64-character slugs and an ordinal fit in 210.
+  .max(210)
   .regex(/^[A-Za-z0-9_.#:@-]+$/, 'must be a fixture key or a custom event id');
 
 /** An alert id: `<eventId>:<windowId>`. */
 export const AlertId = z
   .string()
   .min(3)
-  .max(165)
+  .max(275)
   .refine((id) => parseAlertId(id) !== undefined, 'must be `<eventId>:<windowId>`');
 
 /** `alertId('2024-25:uecl:kaa-gent:real-betis#1', 'final')` → `…#1:final`. */

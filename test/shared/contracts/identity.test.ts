@@ -88,6 +88,20 @@ describe('alert ids', () => {
     expect(AlertId.safeParse(id).success).toBe(false);
   });
 
+  it('accepts as event and alert ids every fixture key the builder makes, even from the longest slugs', () => {
+    const longest = 'a'.repeat(64);
+    const key = fixtureKey({
+      season: '2024-25',
+      competition: longest,
+      home: longest,
+      away: longest,
+      ordinal: 12,
+    });
+    expect(FixtureKey.safeParse(key).success).toBe(true);
+    expect(EventId.safeParse(key).success).toBe(true);
+    expect(AlertId.safeParse(alertId(key, longest)).success).toBe(true);
+  });
+
   it('accepts fixture keys and custom ids as event ids', () => {
     expect(EventId.safeParse(KEY).success).toBe(true);
     expect(EventId.safeParse('concert-2026.05_a').success).toBe(true);
