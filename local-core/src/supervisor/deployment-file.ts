@@ -9,6 +9,8 @@ import { parseMerge, parsePointer } from './configuration.ts';
 import { InputFileError, zodToInputError } from './recipe.ts';
 
 const componentSpec = z.strictObject({
+  /** Free text for humans (JSON has no comments). */
+  $comment: z.string().optional(),
   componentVersion: z
     .string()
     .regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, 'expected semver major.minor.patch'),
@@ -57,6 +59,8 @@ export const deploymentFileSchema = z
   .strictObject({
     /** Optional name shown in status and logs. */
     deploymentName: z.string().min(1).optional(),
+    /** Free text for humans (JSON has no comments). */
+    $comment: z.string().optional(),
     things: z
       .array(
         z.strictObject({

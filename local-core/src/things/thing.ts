@@ -351,19 +351,32 @@ export class Thing {
     // Install artifacts of new versions before anything stops, so a missing artifact changes nothing.
     const installed = new Map<string, InstalledArtifacts>();
     try {
-      for (const planned of plan.values()) {
+      for (const planned of [...plan.values()]) {
         if (planned.recipe === undefined || planned.platform === undefined) continue;
         if (!added.includes(planned.name) && !restart.has(planned.name)) continue;
-        installed.set(
-          planned.name,
-          installArtifacts(
-            this.options.rootDir,
-            this.options.artifactsDir,
+        try {
+          installed.set(
             planned.name,
-            planned.version,
-            planned.platform.artifacts,
-          ),
-        );
+            installArtifacts(
+              this.options.rootDir,
+              this.options.artifactsDir,
+              planned.name,
+              planned.version,
+              planned.platform.artifacts,
+            ),
+          );
+        } catch (error) {
+          if (!skipMissingRecipes) throw error;
+          // The initial deployment of `run` skips what cannot be installed (e.g. not built yet).
+          warnings.push(`${(error as Error).message}; ${planned.name} skipped`);
+          this.options.log('things.deployment.component-skipped', {
+            thing: this.name,
+            component: planned.name,
+            reason: (error as Error).message,
+          });
+          plan.delete(planned.name);
+          added.splice(added.indexOf(planned.name), 1);
+        }
       }
     } catch (error) {
       return {
