@@ -4,7 +4,7 @@
  * the cloud shadow service, an @aws-sdk/client-iot-data-plane client on the cloud API, and test.ShadowProbe
  * (real IPC client) recording every `matchday/relay/set`. Used by the end-to-end tests and bench/shadow-sync.ts.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,12 +52,26 @@ export interface MatchdayStack {
   setOnline(online: boolean): Promise<void>;
   /** Kills ShadowSync's process; the supervisor starts it again. Resolves once it is RUNNING again. */
   restartShadowSync(): Promise<void>;
-  /** The scheduler's and ShadowSync's restart counts and states. */
-  componentStates(): Promise<Record<string, { state: string; pid?: number }>>;
+  /** Every component's state and restart count. */
+  componentStates(): Promise<Record<string, { state: string; restarts: number }>>;
   stop(keep?: boolean): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The pid of the process this stack started whose command line has `script` under `root` (Linux /proc). */
+function processOf(root: string, script: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmdline.some((arg) => arg.startsWith(root) && arg.endsWith(script))) return Number(entry);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return undefined;
+}
 
 function versionOf(component: string): string {
   const recipe = readFileSync(join(ROOT, 'recipes', `${component}.yaml`), 'utf8');
@@ -136,7 +150,7 @@ export async function startMatchdayStack(
 
   const componentStates = async () => {
     const status = await core.status();
-    return (status.things[THING]?.components ?? {}) as Record<string, { state: string; pid?: number }>;
+    return (status.things[THING]?.components ?? {}) as Record<string, { state: string; restarts: number }>;
   };
 
   try {
@@ -194,13 +208,14 @@ export async function startMatchdayStack(
       await core.setCloud(THING, online);
     },
     async restartShadowSync() {
-      const before = (await componentStates())[SHADOW_SYNC]?.pid;
-      if (before === undefined) throw new Error('ShadowSync has no pid');
-      process.kill(before, 'SIGKILL');
+      const before = (await componentStates())[SHADOW_SYNC]?.restarts ?? 0;
+      const pid = processOf(join(work, 'root'), 'shadow-sync/index.cjs');
+      if (pid === undefined) throw new Error('no ShadowSync process found under this stack');
+      process.kill(pid, 'SIGKILL');
       await waitFor(
         async () => {
           const now = (await componentStates())[SHADOW_SYNC];
-          return now?.state === 'RUNNING' && now.pid !== undefined && now.pid !== before;
+          return now?.state === 'RUNNING' && now.restarts > before;
         },
         30_000,
         'ShadowSync restarted',

@@ -58,3 +58,123 @@ describe('ShadowSync through local-core and the IoT data-plane API', () => {
     expect(await pending()).toEqual({});
   });
 });
+
+describe('ShadowSync across connectivity changes and restarts', () => {
+  it('applies an edit made while the thing is offline once, on reconnect, after ShadowSync restarted', async () => {
+    await stack.update({ state: { desired: { events: { 'e2e-offline': eventActiveNow('Seminar') } } } });
+    await stack.waitFor(
+      () => stack.relaySets().some((s) => s.message.on && s.message.alertId === 'e2e-offline:final'),
+      20_000,
+      'light on for the seminar',
+    );
+    await stack.setOnline(false);
+    const snooze = { snoozedUntil: iso(Date.now() + HOUR) };
+    await stack.update({ state: { desired: { alerts: { 'e2e-offline:final': snooze } } } });
+    await stack.restartShadowSync();
+    const setsBefore = stack.relaySets().length;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(
+      stack
+        .relaySets()
+        .slice(setsBefore)
+        .some((s) => s.message.on === false),
+    ).toBe(false);
+    expect(await pending()).toEqual({ 'alerts/e2e-offline:final': snooze });
+
+    await stack.setOnline(true);
+    await stack.waitFor(
+      async () => Object.keys(await pending()).length === 0,
+      20_000,
+      'edit applied and cleared',
+    );
+    expect(stack.relaySets().at(-1)?.message.on).toBe(false);
+    expect(((await reported()).alerts as Record<string, unknown>)['e2e-offline:final']).toEqual(snooze);
+    // applied once: a second restart does not send it again
+    const offAt = stack.relaySets().length;
+    await stack.restartShadowSync();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(
+      stack
+        .relaySets()
+        .slice(offAt)
+        .every((s) => s.message.on === false),
+    ).toBe(true);
+  });
+});
+
+describe('ShadowSync with concurrent and invalid edits', () => {
+  it('keeps both of two edits written on the same version: one wins, the other retries and lands', async () => {
+    const doc = await stack.cloud();
+    const version = doc?.version ?? 0;
+    const first = { start: iso(Date.now() + 30 * 24 * HOUR), title: 'Race A' };
+    const second = { start: iso(Date.now() + 31 * 24 * HOUR), title: 'Race B' };
+    const results = await Promise.allSettled([
+      stack.update({ state: { desired: { events: { 'race-a': first } } }, version }),
+      stack.update({ state: { desired: { events: { 'race-b': second } } }, version }),
+    ]);
+    const rejected = results.filter((r) => r.status === 'rejected');
+    expect(rejected).toHaveLength(1);
+    expect((rejected[0] as PromiseRejectedResult).reason.name).toBe('ConflictException');
+    const loser = results[0]?.status === 'rejected' ? { 'race-a': first } : { 'race-b': second };
+    // the client retries on fresh state, as AWS advises
+    const fresh = await stack.cloud();
+    await stack.update({ state: { desired: { events: loser } }, version: fresh?.version });
+    await stack.waitFor(
+      async () => {
+        const events = ((await reported()).events ?? {}) as Record<string, unknown>;
+        return 'race-a' in events && 'race-b' in events;
+      },
+      20_000,
+      'both races applied',
+    );
+    expect(await pending()).toEqual({});
+  });
+
+  it('rejects invalid edits with a reason and changes nothing', async () => {
+    const before = stack.relaySets().length;
+    const upcomingBefore = JSON.stringify((await reported()).upcoming);
+    await stack.update({
+      state: {
+        desired: {
+          alerts: {
+            'no-such-event:final': { snoozedUntil: iso(Date.now() + HOUR) },
+            'e2e-snooze:final': { start: iso(Date.now() + 2 * HOUR), end: iso(Date.now() + HOUR) },
+          },
+          events: {
+            'bad-rrule': {
+              title: 'Weekly',
+              start: iso(Date.now() + 48 * HOUR),
+              recurrence: 'FREQ=SOMETIMES',
+            },
+            'wrong-types': { title: 42, start: 'tomorrow' },
+          },
+        },
+      },
+    });
+    await stack.waitFor(
+      async () => Object.keys(await pending()).length === 0,
+      20_000,
+      'invalid edits cleared',
+    );
+    await stack.waitFor(
+      async () => Object.keys(((await reported()).rejected ?? {}) as object).length >= 4,
+      20_000,
+      'rejections reported',
+    );
+    const rejected = (await reported()).rejected as Record<string, { code: string; message: string }>;
+    expect(rejected['alerts/no-such-event:final']?.code).toBe('NOT_FOUND');
+    expect(rejected['alerts/e2e-snooze:final']).toMatchObject({
+      code: 'INVALID_ARGS',
+      message: expect.stringContaining('end must be after start'),
+    });
+    expect(rejected['events/bad-rrule']?.code).toBe('INVALID_ARGS');
+    expect(rejected['events/wrong-types']?.code).toBe('INVALID_ARGS');
+    expect(JSON.stringify((await reported()).upcoming)).toBe(upcomingBefore);
+    expect(
+      stack
+        .relaySets()
+        .slice(before)
+        .filter((s) => s.message.on),
+    ).toEqual([]);
+  });
+});
