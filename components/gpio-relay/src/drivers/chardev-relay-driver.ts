@@ -194,7 +194,14 @@ export class ChardevRelayDriver implements RelayDriver {
     const [command, argv] = this.setpriv
       ? [this.setpriv, ['--pdeathsig', 'TERM', 'gpioset', ...args]]
       : ['gpioset', args];
-    const child = spawn(command, argv, { env: this.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    // With a parent-death signal the holder gets its own process group, so a SIGTERM to ours (the nucleus
+    // stopping us) does not release the line before stop() has driven it off. Without one it stays in our
+    // group, so that at least a group kill takes it down.
+    const child = spawn(command, argv, {
+      env: this.env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: this.setpriv !== undefined,
+    });
     let settle: () => void = () => {};
     const holder: Holder = {
       child,
