@@ -8,9 +8,11 @@
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encodeRpcMessage, FrameDecoder, type Message } from '../local-core/src/ipc/frame-codec.ts';
 import { EXAMPLE_MESSAGES } from './support/example-messages.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -19,11 +21,13 @@ const LATENCY_MESSAGES = Number(process.env.BENCH_LATENCY_MESSAGES ?? 10_000);
 const WARMUP_MESSAGES = 500;
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 64);
 const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 2);
+const RAW_DURATION_S = Number(process.env.BENCH_RAW_DURATION_S ?? 15);
+const RAW_WINDOW = 256;
 const TARGETS = { p50Ms: 0.5, p99Ms: 5, msgPerS: 5_000, idleRssMb: 80 };
 
 type ServerRequest = { kind: 'rss'; gc: boolean } | { kind: 'cpu' };
 type ServerReply = { kind: 'ready' } | { kind: 'rss'; rss: number } | { kind: 'cpu'; micros: number };
-type PublisherReport = { sent: number; failed: number };
+type PublisherReport = { sent: number; failed: number; cpuMicros: number };
 
 async function runServer(socketPath: string): Promise<void> {
   const { createIpcServer } = await import('../local-core/src/ipc/server.ts');
@@ -131,6 +135,7 @@ async function publishFor(socketPath: string, id: number, durationMs: number): P
   const body = EXAMPLE_MESSAGES.commands as Record<string, unknown>;
   let sent = 0;
   let failed = 0;
+  const cpuBefore = process.cpuUsage();
   const deadline = Date.now() + durationMs;
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
@@ -148,8 +153,11 @@ async function publishFor(socketPath: string, id: number, durationMs: number): P
       }
     }),
   );
+  const cpu = process.cpuUsage(cpuBefore);
   await publisher.close();
-  process.send?.({ sent, failed } satisfies PublisherReport, () => process.exit(0));
+  process.send?.({ sent, failed, cpuMicros: cpu.user + cpu.system } satisfies PublisherReport, () =>
+    process.exit(0),
+  );
 }
 
 function runPublisher(socketPath: string, id: number, durationMs: number): Promise<PublisherReport> {
@@ -189,6 +197,94 @@ async function idleServerRss(mode: ServerMode, bundlePath: string, dir: string):
   await subscriber.close();
   await server.stop();
   return rss;
+}
+
+/** A minimal eventstream client (no aws-crt) on a raw socket, to measure the server without client overhead. */
+async function rawConnection(socketPath: string, token: string) {
+  const socket = connect(socketPath);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  const decoder = new FrameDecoder();
+  let onMessage: (message: Message) => void = () => {};
+  socket.on('data', (chunk) => {
+    const { messages, error } = decoder.push(chunk);
+    for (const message of messages) onMessage(message);
+    if (error) throw error;
+  });
+  const connection = {
+    send: (headers: Record<string, string>, type: number, streamId: number, body: unknown) =>
+      socket.write(encodeRpcMessage(headers, type, 0, streamId, Buffer.from(JSON.stringify(body)))),
+    next: () =>
+      new Promise<Message>((resolve) => {
+        onMessage = resolve;
+      }),
+    onMessage: (handler: (message: Message) => void) => {
+      onMessage = handler;
+    },
+    close: () => socket.destroy(),
+  };
+  const ack = connection.next();
+  connection.send({ ':version': '0.1.0' }, 4, 0, { authToken: token });
+  await ack;
+  return connection;
+}
+
+/** Pipelined raw-socket publishes (RAW_WINDOW outstanding) for `durationMs`, loss and order checked. */
+async function rawThroughput(socketPath: string, durationMs: number) {
+  const body = EXAMPLE_MESSAGES.commands as Record<string, unknown>;
+  const subscriber = await rawConnection(socketPath, 'SUBTOKEN');
+  const subscribed = subscriber.next();
+  subscriber.send({ operation: 'aws.greengrass#SubscribeToTopic' }, 0, 1, { topic: 'bench/raw' });
+  await subscribed;
+  let expected = 0;
+  let received = 0;
+  let outOfOrder = 0;
+  subscriber.onMessage((message) => {
+    const seq = JSON.parse(Buffer.from(message.body).toString('utf8')).jsonMessage?.message?.seq;
+    if (seq !== expected) outOfOrder += 1;
+    expected = seq + 1;
+    received += 1;
+  });
+  const publisher = await rawConnection(socketPath, 'PUBTOKEN');
+  let sent = 0;
+  let inFlight = 0;
+  let errors = 0;
+  const started = Date.now();
+  const deadline = started + durationMs;
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      while (inFlight < RAW_WINDOW && Date.now() < deadline) {
+        publisher.send({ operation: 'aws.greengrass#PublishToTopic' }, 0, sent + 1, {
+          topic: 'bench/raw',
+          publishMessage: { jsonMessage: { message: { ...body, seq: sent } } },
+        });
+        sent += 1;
+        inFlight += 1;
+      }
+      if (inFlight === 0) resolve();
+    };
+    publisher.onMessage((message) => {
+      if (message.headers[':message-type']?.value !== 0) errors += 1;
+      inFlight -= 1;
+      pump();
+    });
+    pump();
+  });
+  const drainDeadline = Date.now() + 10_000;
+  while (received < sent && Date.now() < drainDeadline) await sleep(10);
+  const seconds = (Date.now() - started) / 1000;
+  publisher.close();
+  subscriber.close();
+  return {
+    sent,
+    received,
+    lost: sent - received,
+    outOfOrder,
+    errors,
+    msgPerS: Math.round(received / seconds),
+  };
 }
 
 async function main(): Promise<void> {
@@ -267,6 +363,7 @@ async function main(): Promise<void> {
   const publishSeconds = (Date.now() - started) / 1000;
   const sent = reports.reduce((sum, report) => sum + report.sent, 0);
   const failed = reports.reduce((sum, report) => sum + report.failed, 0);
+  const clientCpuMicros = reports.reduce((sum, report) => sum + report.cpuMicros, 0);
   const drainDeadline = Date.now() + 10_000;
   while (received < sent && Date.now() < drainDeadline) await sleep(10);
   const deliverySeconds = (Date.now() - started) / 1000;
@@ -274,6 +371,7 @@ async function main(): Promise<void> {
   clearInterval(sampler);
   await throughputSub.close();
   const lost = sent - received;
+  const raw = await rawThroughput(socketPath, RAW_DURATION_S * 1000);
 
   await publisher.close();
   await subscriber.close();
@@ -304,6 +402,12 @@ async function main(): Promise<void> {
       publishers: PUBLISHERS,
       inFlightPerPublisher: IN_FLIGHT,
       serverCpuMicrosPerMessage: Math.round((serverCpuMicros / Math.max(1, received)) * 10) / 10,
+      publisherClientCpuMicrosPerMessage: Math.round((clientCpuMicros / Math.max(1, sent)) * 10) / 10,
+    },
+    rawClientThroughput: {
+      durationS: RAW_DURATION_S,
+      ...raw,
+      note: 'server capacity: one raw-socket publisher (no aws-crt) with 256 outstanding publishes, one raw subscriber',
     },
     serverRssMb: {
       idle: mb(idleRss),
@@ -332,8 +436,20 @@ async function main(): Promise<void> {
       results.pass.throughput,
     ],
     ['server CPU per message', `${results.throughput.serverCpuMicrosPerMessage} µs`, '-', '-'],
+    [
+      'publisher client CPU per message',
+      `${results.throughput.publisherClientCpuMicrosPerMessage} µs`,
+      '-',
+      '-',
+    ],
     ['sent / received / lost', `${sent} / ${received} / ${lost}`, 'lost = 0', lost === 0],
     ['out of order / failed', `${outOfOrder} / ${failed}`, '0 / 0', outOfOrder === 0 && failed === 0],
+    [
+      'server capacity, raw-socket client',
+      `${raw.msgPerS} msg/s, lost ${raw.lost}, out of order ${raw.outOfOrder}`,
+      '(context)',
+      raw.lost === 0 && raw.outOfOrder === 0 && raw.errors === 0,
+    ],
     [
       'server RSS idle (bundled)',
       `${results.serverRssMb.idle} MB`,
@@ -356,8 +472,17 @@ async function main(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`wrote ${out}`);
-  if (lost !== 0 || outOfOrder !== 0 || failed !== 0) {
-    console.error(`message loss: lost ${lost}, out of order ${outOfOrder}, failed publishes ${failed}`);
+  if (
+    lost !== 0 ||
+    outOfOrder !== 0 ||
+    failed !== 0 ||
+    raw.lost !== 0 ||
+    raw.outOfOrder !== 0 ||
+    raw.errors !== 0
+  ) {
+    console.error(
+      `message loss: lost ${lost}, out of order ${outOfOrder}, failed publishes ${failed}; raw: ${JSON.stringify(raw)}`,
+    );
     process.exitCode = 1;
   }
 }
