@@ -273,3 +273,21 @@ describe('JobHandler', () => {
     );
   });
 });
+
+describe('JobHandler journal', () => {
+  it('runs a job again when its id is reused for a newly queued job (after DeleteJob)', async () => {
+    const t = await setup();
+    t.cloud.createJob('j1', { version: 1, operation: 'rescrape' });
+    await t.start();
+    await t.handler.stop();
+    await t.clock.advance(60_000);
+    const fresh = await setup();
+    // The same device (same journal) meets a new cloud in which `j1` is a different, later job.
+    for (const [path, data] of t.fs.files) fresh.fs.files.set(path, data);
+    await fresh.clock.advance(120_000);
+    fresh.cloud.createJob('j1', { version: 1, operation: 'rescrape' });
+    await fresh.start();
+    expect(fresh.received.scraper).toEqual(['job:j1:1:0']);
+    expect(fresh.cloud.execution('j1').status).toBe('SUCCEEDED');
+  });
+});

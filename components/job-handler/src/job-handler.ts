@@ -24,6 +24,8 @@ const DeliveredExecution = z.object({
   status: z.string(),
   versionNumber: z.number().int().nonnegative(),
   executionNumber: z.number().int().positive(),
+  /** Epoch seconds; tells a job id reused after DeleteJob apart from the execution the journal knows. */
+  queuedAt: z.number().nonnegative().optional(),
   jobDocument: z.unknown().optional(),
 });
 type DeliveredExecution = z.infer<typeof DeliveredExecution>;
@@ -110,11 +112,21 @@ export function createJobHandler(ctx: ComponentContext<JobHandlerConfig>): Compo
   async function handleExecution(execution: DeliveredExecution): Promise<boolean> {
     const key = executionKey(execution.jobId, execution.executionNumber);
     let entry = journal.get(key);
-    if (!entry?.outcome) {
+    if (
+      entry?.queuedAt !== undefined &&
+      execution.queuedAt !== undefined &&
+      entry.queuedAt !== execution.queuedAt
+    ) {
+      // Same job id and execution number, but queued at another time: a new job, not a redelivery.
+      logger.info('jobhandler.execution.reused-id', { jobId: execution.jobId, queuedAt: execution.queuedAt });
+      entry = undefined;
+    }
+    if (!entry) entry = await journal.begin(key, execution.queuedAt);
+    if (!entry.outcome) {
       logger.info('jobhandler.execution.received', {
         jobId: execution.jobId,
         executionNumber: execution.executionNumber,
-        resumed: entry !== undefined,
+        resumed: entry.startedSteps > 0,
       });
       const parsed = parseJobDocument(execution.jobDocument);
       let outcome: Outcome | undefined;

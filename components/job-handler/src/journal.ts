@@ -23,6 +23,8 @@ export const JournalEntry = z.strictObject({
   /** Steps whose successful answer was received. */
   completedSteps: z.number().int().nonnegative(),
   outcome: Outcome.optional(),
+  /** When IoT Jobs queued the execution (epoch seconds), to recognise a job id reused after deletion. */
+  queuedAt: z.number().nonnegative().optional(),
   /** IoT Jobs accepted the report (or said the execution had already ended). */
   reported: z.boolean(),
   /** Epoch ms of the last change; entries older than the retention are dropped. */
@@ -76,6 +78,12 @@ export class Journal {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Starts a fresh entry for `key` (replacing any older one) and writes it durably. */
+  async begin(key: string, queuedAt: number | undefined): Promise<JournalEntry> {
+    this.entries.delete(key);
+    return this.record(key, queuedAt === undefined ? {} : { queuedAt });
   }
 
   /** Records `patch` for `key` and writes the journal durably before resolving. */
