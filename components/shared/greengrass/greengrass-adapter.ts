@@ -60,6 +60,11 @@ export interface GreengrassAdapterOptions {
   readonly closeTimeoutMs?: number;
   /** Jitter source in [0, 1). @default Math.random */
   readonly random?: () => number;
+  /**
+   * Messages one subscription may hold waiting for its (sequential) handler; beyond that, new messages
+   * are dropped and logged, so a flood cannot exhaust memory. @default 1000
+   */
+  readonly maxQueued?: number;
 }
 
 /** The five ports the adapter provides, all over one connection. */
@@ -88,6 +93,10 @@ interface LiveSubscription<E> {
   closed: boolean;
   retryTimer: Timer | undefined;
   retryAttempt: number;
+  /** Messages received and not yet handled. */
+  queued: number;
+  /** Messages dropped since the queue was last below its limit (logged once per overflow). */
+  overflowed: number;
 }
 
 const ShadowDocumentSchema = z.looseObject({
@@ -158,6 +167,7 @@ export class GreengrassAdapter implements GreengrassPorts {
   private readonly reconnectMaxMs: number;
   private readonly closeTimeoutMs: number;
   private readonly random: () => number;
+  private readonly maxQueued: number;
 
   private client: IpcClient | undefined;
   private started = false;
@@ -179,6 +189,7 @@ export class GreengrassAdapter implements GreengrassPorts {
     this.reconnectMaxMs = options.reconnectMaxMs ?? 30_000;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
     this.random = options.random ?? Math.random;
+    this.maxQueued = options.maxQueued ?? 1_000;
   }
 
   /** True while a connected client is in use. */
@@ -612,6 +623,8 @@ export class GreengrassAdapter implements GreengrassPorts {
       closed: false,
       retryTimer: undefined,
       retryAttempt: 0,
+      queued: 0,
+      overflowed: 0,
     };
     await this.withTimeout(operation, this.operationTimeoutMs, async (cancelController) => {
       const client = await this.connectedClient();
@@ -671,11 +684,28 @@ export class GreengrassAdapter implements GreengrassPorts {
     sub.stream = stream;
     stream.on('message', (event) => {
       if (sub.closed || sub.stream !== stream) return;
+      if (sub.queued >= this.maxQueued) {
+        if (sub.overflowed++ === 0) {
+          this.logger.warn(LOG_EVENTS.ipcQueueFull, { subscription: sub.label, limit: this.maxQueued });
+        }
+        return;
+      }
+      sub.queued += 1;
       sub.chain = sub.chain
         .then(() => sub.deliver(event))
         .catch((error: unknown) =>
           this.logger.error(LOG_EVENTS.ipcHandlerFailed, { subscription: sub.label, error }),
-        );
+        )
+        .finally(() => {
+          sub.queued -= 1;
+          if (sub.queued === 0 && sub.overflowed > 0) {
+            this.logger.warn(LOG_EVENTS.ipcQueueDrained, {
+              subscription: sub.label,
+              dropped: sub.overflowed,
+            });
+            sub.overflowed = 0;
+          }
+        });
     });
     stream.on('streamError', () => undefined);
     stream.on('ended', () => this.onStreamEnded(sub, stream, client));

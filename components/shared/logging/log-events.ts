@@ -45,6 +45,10 @@ export const LOG_EVENTS = {
   ipcMessageDropped: 'ipc.message.dropped',
   /** A subscription handler threw (fields: subscription, error). The next message is still delivered. */
   ipcHandlerFailed: 'ipc.handler.failed',
+  /** A subscription's handler fell behind: new messages are dropped (fields: subscription, limit). */
+  ipcQueueFull: 'ipc.queue.full',
+  /** A subscription's backlog was handled again (fields: subscription, dropped). */
+  ipcQueueDrained: 'ipc.queue.drained',
   /** Closing the IPC client failed or timed out (field: error). */
   ipcCloseFailed: 'ipc.close.failed',
   /** Publishing a metric failed; its count is kept for the next interval (fields: metric, error). */

@@ -8,7 +8,7 @@ import { rpcError, rpcServiceError, StubIpcWorld, type StubStream } from './stub
 
 const relayState = { on: true, since: '2026-01-01T10:00:00.000Z', driver: 'simulated', healthy: true };
 
-function setup(options: { random?: () => number } = {}) {
+function setup(options: { random?: () => number; maxQueued?: number } = {}) {
   const clock = new FakeClock();
   const logger = new RecordingLogger();
   const world = new StubIpcWorld(() => clock.monotonic());
@@ -21,11 +21,12 @@ function setup(options: { random?: () => number } = {}) {
     reconnectBaseMs: 100,
     reconnectMaxMs: 1_600,
     random: options.random ?? (() => 0),
+    ...(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued }),
   });
   return { clock, logger, world, adapter };
 }
 
-async function connected(options: { random?: () => number } = {}) {
+async function connected(options: { random?: () => number; maxQueued?: number } = {}) {
   const s = setup(options);
   await s.adapter.connect();
   return s;
@@ -388,6 +389,26 @@ describe('GreengrassAdapter local pub/sub', () => {
     await flushMicrotasks();
     expect(maxActive).toBe(1);
     expect(log).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3']);
+  });
+
+  it('drops messages beyond the queue limit while the handler is behind, and says how many', async () => {
+    const { world, adapter, logger } = await connected({ maxQueued: 2 });
+    const seen: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await adapter.pubsub.subscribeRaw('a/b', async (m) => {
+      await gate;
+      seen.push((m as { json: { n: number } }).json.n);
+    });
+    for (const n of [1, 2, 3, 4]) world.current.streams[0]!.push({ jsonMessage: { message: { n } } });
+    release();
+    await flushMicrotasks();
+    expect(seen).toEqual([1, 2]);
+    expect(logger.entries.filter((e) => e.event === 'ipc.queue.full')).toHaveLength(1);
+    expect(logger.entries.find((e) => e.event === 'ipc.queue.drained')?.fields).toMatchObject({ dropped: 2 });
+    world.current.streams[0]!.push({ jsonMessage: { message: { n: 5 } } });
+    await flushMicrotasks();
+    expect(seen).toEqual([1, 2, 5]);
   });
 
   it('logs a handler failure and still delivers the next message', async () => {
