@@ -705,7 +705,7 @@ export class JobsEngine {
   }
 
   /** Moves every IN_PROGRESS execution whose deadline has passed to TIMED_OUT. */
-  expire(): Effects {
+  expire(): Effects & { readonly timedOut: readonly { jobId: string; thingName: string }[] } {
     const now = this.options.now();
     const due: { job: JobRecord; e: ExecutionRecord }[] = [];
     for (const job of Object.values(this.state.jobs)) {
@@ -714,7 +714,7 @@ export class JobsEngine {
         if (e.status === 'IN_PROGRESS' && d !== undefined && d <= now) due.push({ job, e });
       }
     }
-    if (due.length === 0) return { publications: [], changed: false };
+    if (due.length === 0) return { publications: [], changed: false, timedOut: [] };
     const before = this.pendingViews(due.map((d) => d.e.thingName));
     for (const { job, e } of due) {
       this.setExecution(this.requireJob(job.jobId), {
@@ -724,7 +724,11 @@ export class JobsEngine {
         versionNumber: e.versionNumber + 1,
       });
     }
-    return { publications: this.notifications(before), changed: true };
+    return {
+      publications: this.notifications(before),
+      changed: true,
+      timedOut: due.map(({ e }) => ({ jobId: e.jobId, thingName: e.thingName })),
+    };
   }
 
   // ---------------------------------------------------------------- internals

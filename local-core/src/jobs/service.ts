@@ -73,9 +73,7 @@ export function createJobsService(options: JobsServiceOptions = {}): JobsService
         void serially(async () => {
           if (!engine || stopped) return;
           const effects = engine.expire();
-          for (const p of effects.publications) {
-            if (p.topic.endsWith('/notify')) context?.log('jobs.execution.timed-out', { topic: p.topic });
-          }
+          for (const t of effects.timedOut) context?.log('jobs.execution.timed-out', t);
           await apply(effects);
           schedule();
         });

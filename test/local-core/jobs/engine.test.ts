@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type FleetThing,
@@ -395,5 +396,50 @@ describe('JobsEngine timeouts', () => {
       (engine.describeJobExecution(thing, job, new URLSearchParams()).execution as { status: string }).status;
     expect(status('office-a', 'j1')).toBe('TIMED_OUT');
     expect(status('office-b', 'j2')).toBe('IN_PROGRESS');
+  });
+});
+
+describe('JobsEngine against hostile device input', () => {
+  it('answers any message under a thing’s jobs topics without throwing, and only on that thing’s topics', () => {
+    const suffixes = fc.constantFrom(
+      'get',
+      'start-next',
+      'j1/get',
+      '$next/get',
+      'j1/update',
+      'nope/update',
+      'x/y/z',
+      '',
+    );
+    const payloads = fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      fc.jsonValue().map((v) => new TextEncoder().encode(JSON.stringify(v))),
+      fc
+        .record({
+          status: fc.constantFrom('IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'REJECTED', 'QUEUED', 'bogus'),
+          statusDetails: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer())),
+          expectedVersion: fc.integer({ min: -2, max: 5 }),
+          stepTimeoutInMinutes: fc.integer({ min: -2, max: 20_000 }),
+          clientToken: fc.string(),
+        })
+        .map((v) => new TextEncoder().encode(JSON.stringify(v))),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(suffixes, payloads), { maxLength: 8 }), (messages) => {
+        const { engine, create } = setup();
+        create('j1', [`${ARN}:thing/office-a`]);
+        for (const [suffix, payload] of messages) {
+          const { publications } = engine.handleDeviceMessage(`$aws/things/office-a/jobs/${suffix}`, payload);
+          for (const p of publications) expect(p.topic.startsWith('$aws/things/office-a/jobs/')).toBe(true);
+        }
+        const status = (
+          engine.describeJobExecution('office-a', 'j1', new URLSearchParams()).execution as {
+            status: string;
+          }
+        ).status;
+        expect(['QUEUED', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'REJECTED']).toContain(status);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
