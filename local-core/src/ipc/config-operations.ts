@@ -14,6 +14,25 @@ function keyPathOf(value: unknown): string[] {
   return value.map((segment) => (typeof segment === 'string' ? segment : JSON.stringify(segment)));
 }
 
+/** Topics.toPOJO: keys in case-insensitive order, keys starting with `_` left out. */
+function toPojo(node: unknown): unknown {
+  if (!isRecord(node)) return node;
+  const out: Record<string, unknown> = {};
+  const keys = Object.keys(node)
+    .filter((key) => !key.startsWith('_'))
+    .sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
+  for (const key of keys) out[key] = toPojo(node[key]);
+  return out;
+}
+
+/** The stored spelling of the last key of `keyPath` (configuration keys are case-insensitive). */
+function leafName(config: ConfigStore, component: string, keyPath: readonly string[]): string {
+  const last = keyPath[keyPath.length - 1] as string;
+  const parent = config.get(component, keyPath.slice(0, -1));
+  if (!isRecord(parent)) return last;
+  return Object.keys(parent).find((key) => key.toLowerCase() === last.toLowerCase()) ?? last;
+}
+
 function componentOf(request: Record<string, unknown>, caller: string): string {
   return typeof request.componentName === 'string' ? request.componentName : caller;
 }
@@ -29,7 +48,9 @@ export function configOperations(config: ConfigStore): Record<string, OperationS
         const node = config.get(componentName, keyPath);
         if (node === undefined) throw resourceNotFoundError(KEY_NOT_FOUND);
         const value =
-          keyPath.length > 0 && !isRecord(node) ? { [keyPath[keyPath.length - 1] as string]: node } : node;
+          keyPath.length > 0 && !isRecord(node)
+            ? { [leafName(config, componentName, keyPath)]: node }
+            : toPojo(node);
         return { componentName, value };
       },
     },

@@ -2,6 +2,7 @@
  * The nucleus's `services.<name>.configuration` trees for one thing: values, per-node modification times
  * (as UpdateConfiguration's timestamp check needs them) and configuration-update listeners.
  * Objects are interior nodes; everything else (arrays included) is a leaf, as in the nucleus's Topic/Topics.
+ * Keys are matched case-insensitively and keep the spelling they were created with (CaseInsensitiveString).
  * Never hands out its own objects: every read is a deep copy.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -32,7 +33,17 @@ function keyOf(path: readonly string[]): string {
 }
 
 function startsWith(path: readonly string[], prefix: readonly string[]): boolean {
-  return prefix.length <= path.length && prefix.every((segment, index) => path[index] === segment);
+  return (
+    prefix.length <= path.length &&
+    prefix.every((segment, index) => path[index]?.toLowerCase() === segment.toLowerCase())
+  );
+}
+
+/** The key of `node` that equals `key` ignoring case (the stored spelling), or `key` itself. */
+function storedKey(node: Tree, key: string): string {
+  if (Object.hasOwn(node, key)) return key;
+  const wanted = key.toLowerCase();
+  return Object.keys(node).find((candidate) => candidate.toLowerCase() === wanted) ?? key;
 }
 
 /** Leaf or removed-node paths where `before` and `after` differ, relative to `base`. */
@@ -83,10 +94,24 @@ export function createConfigStore(now: () => number = Date.now): ConfigStore & {
   function nodeAt(tree: Tree, keyPath: readonly string[]): unknown {
     let node: unknown = tree;
     for (const segment of keyPath) {
-      if (!isInterior(node) || !Object.hasOwn(node, segment)) return undefined;
-      node = node[segment];
+      if (!isInterior(node)) return undefined;
+      const key = storedKey(node, segment);
+      if (!Object.hasOwn(node, key)) return undefined;
+      node = node[key];
     }
     return node;
+  }
+
+  /** `keyPath` with every segment that exists spelled as stored. */
+  function canonical(tree: Tree, keyPath: readonly string[]): string[] {
+    const out: string[] = [];
+    let node: unknown = tree;
+    for (const segment of keyPath) {
+      const key = isInterior(node) ? storedKey(node, segment) : segment;
+      out.push(key);
+      node = isInterior(node) ? node[key] : undefined;
+    }
+    return out;
   }
 
   function touch(current: ComponentState, path: readonly string[], time: number): void {
@@ -120,7 +145,8 @@ export function createConfigStore(now: () => number = Date.now): ConfigStore & {
     time: number,
     changed: string[][],
   ): void {
-    for (const [key, incoming] of Object.entries(value)) {
+    for (const [rawKey, incoming] of Object.entries(value)) {
+      const key = storedKey(target, rawKey);
       const path = [...base, key];
       const existing = target[key];
       const existingTime = current.modtimes.get(keyOf(path));
@@ -165,8 +191,9 @@ export function createConfigStore(now: () => number = Date.now): ConfigStore & {
       notify(current, changed);
     },
 
-    update(component, keyPath, valueToMerge, timestampMs) {
+    update(component, requestedPath, valueToMerge, timestampMs) {
       const current = state(component);
+      const keyPath = canonical(current.tree, requestedPath);
       const changed: string[][] = [];
       const node = nodeAt(current.tree, keyPath);
       if (node === undefined || isInterior(node)) {
@@ -216,7 +243,7 @@ export function createConfigStore(now: () => number = Date.now): ConfigStore & {
     modifiedAt(component, keyPath) {
       const current = states.get(component);
       if (!current || nodeAt(current.tree, keyPath) === undefined) return undefined;
-      return current.modtimes.get(keyOf(keyPath));
+      return current.modtimes.get(keyOf(canonical(current.tree, keyPath)));
     },
 
     components() {

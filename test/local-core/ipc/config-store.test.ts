@@ -89,6 +89,18 @@ describe('ConfigStore (nucleus/config-store)', () => {
     expect([store.get('C', ['port']), changes]).toEqual([2, [['port']]]);
   });
 
+  it('matches keys case-insensitively and keeps the first spelling, as the nucleus CaseInsensitiveString does', () => {
+    const { store } = storeAt();
+    store.replace('C', { Net: { Host: 'a' } });
+    const changes = record(store, 'C', ['NET']);
+    store.update('C', ['net'], { HOST: 'b' }, 5_000);
+    expect([store.get('C', ['nEt', 'hOsT']), store.get('C', []), changes]).toEqual([
+      'b',
+      { Net: { Host: 'b' } },
+      [['Net', 'Host']],
+    ]);
+  });
+
   it('stops notifying after unsubscribe', () => {
     const { store } = storeAt();
     store.replace('C', { a: 1 });

@@ -118,6 +118,26 @@ describe('component configuration through IPC with the real client', () => {
     expect((await client.getConfiguration({ keyPath: ['stale', 'v'] })).value).toEqual({ v: 'new' });
   });
 
+  it('matches configuration keys case-insensitively and answers with the stored spelling', async () => {
+    harness.config.replace('Cased', { Mixed: { Key: 1 } });
+    const cased = await harness.connect('Cased');
+    await expect(cased.getConfiguration({ keyPath: ['mixed', 'KEY'] })).resolves.toMatchObject({
+      value: { Key: 1 },
+    });
+    await cased.updateConfiguration({ keyPath: ['MIXED'], timestamp: new Date(), valueToMerge: { kEy: 5 } });
+    expect((await cased.getConfiguration({ keyPath: ['Mixed'] })).value).toEqual({ Key: 5 });
+  });
+
+  it('returns an interior node like Topics.toPOJO: keys in case-insensitive order, _keys left out', async () => {
+    harness.config.replace('Pojo', { b: 1, _secret: 2, A: { _x: 1, y: 2 } });
+    const pojo = await harness.connect('Pojo');
+    const whole = (await pojo.getConfiguration({ keyPath: [] })).value as Record<string, unknown>;
+    expect([Object.keys(whole), whole]).toEqual([['A', 'b'], { A: { y: 2 }, b: 1 }]);
+    await expect(pojo.getConfiguration({ keyPath: ['_secret'] })).resolves.toMatchObject({
+      value: { _secret: 2 },
+    });
+  });
+
   it('refuses to update accessControl through IPC', async () => {
     const error = await client
       .updateConfiguration({ keyPath: [], timestamp: new Date(), valueToMerge: { accessControl: {} } })
