@@ -75,6 +75,10 @@ export function configOperations(config: ConfigStore): Record<string, OperationS
       plainJson: true,
       handle(request, { caller }) {
         const { timestamp, valueToMerge } = request;
+        if (valueToMerge !== undefined && valueToMerge !== null && !isRecord(valueToMerge)) {
+          // valueToMerge is a Map<String, Object>: Gson fails before the handler runs → InternalServerError.
+          throw new Error('valueToMerge must be a JSON object (Expected BEGIN_OBJECT)');
+        }
         if (typeof timestamp !== 'number') throw invalidArgumentsError('Timestamp is required');
         if (valueToMerge === undefined || valueToMerge === null) {
           throw invalidArgumentsError('ValueToMerge is required');

@@ -29,6 +29,16 @@ export function pubsubOperations(bus: IpcLocalBus): Record<string, OperationSpec
     PublishToTopic: {
       plainJson: true,
       handle(request, { caller }) {
+        const json = isRecord(request.publishMessage) ? request.publishMessage.jsonMessage : undefined;
+        if (
+          isRecord(json) &&
+          json.message !== undefined &&
+          json.message !== null &&
+          !isRecord(json.message)
+        ) {
+          // JsonMessage.message is a Map<String, Object>: Gson fails before the handler runs → InternalServerError.
+          throw new Error('jsonMessage.message must be a JSON object (Expected BEGIN_OBJECT)');
+        }
         const topic = optionalString(request.topic);
         caller.authorizeNullable(PUBSUB_SERVICE, 'aws.greengrass#PublishToTopic', topic);
         const publishMessage = request.publishMessage;

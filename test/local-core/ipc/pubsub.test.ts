@@ -176,6 +176,15 @@ describe('local pub/sub with the real IPC client', () => {
     });
   });
 
+  it('answers a jsonMessage that is not a JSON object with InternalServerError, as Gson fails on Map<String, Object>', async () => {
+    const error = await alice
+      .publishToTopic({ topic: 'json/array', publishMessage: { jsonMessage: { message: [1, 2] } } })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      description: expect.stringContaining("Plain text payload is: 'InternalServerError'"),
+    });
+  });
+
   it('rejects an empty subscribe topic with InvalidArgumentsError', async () => {
     const operation = alice.subscribeToTopic({ topic: '' });
     const error = await operation.activate().catch((e: unknown) => e);
