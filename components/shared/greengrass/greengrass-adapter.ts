@@ -245,7 +245,8 @@ export class GreengrassAdapter implements GreengrassPorts {
 
   /**
    * Events and results are checked against their schema before they leave, so a bad message fails where
-   * its sender sees it instead of being dropped silently by every subscriber. Requests are sent as given:
+   * its sender sees it (a rejected publish, like any IPC failure, plus `ipc.publish.refused` in the log)
+   * instead of being dropped silently by every subscriber. Requests are sent as given:
    * their answering component validates them and answers INVALID_ARGS.
    */
   private async publishTyped<T>(topic: TopicDef<T>, message: T): Promise<void> {
@@ -253,6 +254,7 @@ export class GreengrassAdapter implements GreengrassPorts {
       const parsed = topic.schema.safeParse(message);
       if (!parsed.success) {
         const { path, message: text } = describeZodError(parsed.error);
+        this.logger.error(LOG_EVENTS.ipcPublishRefused, { topic: topic.name, path, error: text });
         throw new ValidationError(path, `refusing to publish an invalid message on ${topic.name}: ${text}`, {
           cause: parsed.error,
         });

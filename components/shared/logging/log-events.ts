@@ -43,6 +43,8 @@ export const LOG_EVENTS = {
   ipcStreamEnded: 'ipc.stream.ended',
   /** An incoming message failed validation and was dropped (fields: topic, path, error). */
   ipcMessageDropped: 'ipc.message.dropped',
+  /** An outgoing typed event or result failed its schema and was not sent (fields: topic, path, error). */
+  ipcPublishRefused: 'ipc.publish.refused',
   /** A subscription handler threw (fields: subscription, error). The next message is still delivered. */
   ipcHandlerFailed: 'ipc.handler.failed',
   /** A subscription's handler fell behind: new messages are dropped (fields: subscription, limit). */

@@ -252,12 +252,16 @@ describe('GreengrassAdapter local pub/sub', () => {
   });
 
   it('refuses to publish an invalid event, naming the path, and sends nothing', async () => {
-    const { world, adapter } = await connected();
+    const { world, adapter, logger } = await connected();
     const error = await adapter.pubsub
       .publish(TOPICS.relayState, { ...relayState, since: 'now' })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'ValidationError', path: 'since' });
     expect(world.current.calls).toEqual([]);
+    expect(logger.entries.find((e) => e.event === 'ipc.publish.refused')?.fields).toMatchObject({
+      topic: 'matchday/relay/state',
+      path: 'since',
+    });
   });
 
   it('sends a request with bad arguments as given, for its answering component to reject', async () => {
