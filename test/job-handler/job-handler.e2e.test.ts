@@ -237,7 +237,7 @@ describe('JobHandler on a local-core fleet', () => {
     });
   }, 90_000);
 
-  it('runs a job created while a device was offline once it is back, from its poll', async () => {
+  it('runs a job created while a device was offline once it is back, without relying on its notification', async () => {
     await core.setCloud('office-3', false);
     await createJob(iot, 'while-offline', { version: 1, operation: 'testLight', args: { durationS: 1 } }, [
       `${ARN}:thing/office-3`,
@@ -249,6 +249,15 @@ describe('JobHandler on a local-core fleet', () => {
     expect(execution?.status).toBe('QUEUED');
     await core.setCloud('office-3', true);
     expect((await finalExecution(iot, 'while-offline', 'office-3')).status).toBe('SUCCEEDED');
+    const received = componentLog(core, 'office-3', JOB_HANDLER)
+      .split('\n')
+      .map((line) => /stdout\. (\{"time".*\})\. \{scriptName=/.exec(line)?.[1])
+      .filter((json): json is string => json !== undefined)
+      .map((json) => JSON.parse(json) as { event?: string; jobId?: string; trigger?: string })
+      .find((entry) => entry.event === 'jobhandler.execution.received' && entry.jobId === 'while-offline');
+    // The notification was sent while the device was offline; it is not what started the job.
+    expect(received?.trigger).toBeDefined();
+    expect(received?.trigger).not.toBe('notify-next');
   }, 60_000);
 });
 

@@ -102,14 +102,17 @@ export function createJobHandler(ctx: ComponentContext<JobHandlerConfig>): Compo
         logger.error('jobhandler.execution.malformed', { error: parsed.error.issues[0]?.message });
         return;
       }
-      if (!(await handleExecution(parsed.data))) return;
+      if (!(await handleExecution(parsed.data, round === 0 ? reason : 'queue'))) return;
     }
   }
 
   // ------------------------------------------------------------------ one execution
 
-  /** Runs (or re-reports) one execution; true when the queue may be asked again right away. */
-  async function handleExecution(execution: DeliveredExecution): Promise<boolean> {
+  /**
+   * Runs (or re-reports) one execution; true when the queue may be asked again right away. `trigger` is
+   * what asked for it (`start`, `notify-next`, `poll`, `queue`, …), for the log.
+   */
+  async function handleExecution(execution: DeliveredExecution, trigger: string): Promise<boolean> {
     const key = executionKey(execution.jobId, execution.executionNumber);
     let entry = journal.get(key);
     if (
@@ -127,6 +130,7 @@ export function createJobHandler(ctx: ComponentContext<JobHandlerConfig>): Compo
         jobId: execution.jobId,
         executionNumber: execution.executionNumber,
         resumed: entry.startedSteps > 0,
+        trigger,
       });
       const parsed = parseJobDocument(execution.jobDocument);
       let outcome: Outcome | undefined;
