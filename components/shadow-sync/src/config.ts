@@ -30,10 +30,20 @@ export const ShadowSyncConfigSchema = z.strictObject({
   reportMinIntervalMs: int(0, 3_600_000),
   /** Seconds to wait for the scheduler's answer to one edit; it is retried later when exceeded. @default 30 */
   commandTimeoutS: int(1, 600),
+  /**
+   * Seconds between resends of an unanswered command (same id: the scheduler applies it once); covers a
+   * command published while the scheduler was starting. @default 2
+   */
+  commandResendS: int(1, 600),
   /** Seconds between full reconciliations from the whole document (catches anything missed). @default 300 */
   reconcileIntervalS: int(5, 86_400),
-  /** Hours an applied or rejected edit of an event no longer upcoming is kept before it is dropped. @default 24 */
+  /**
+   * Hours an applied edit stays in reported, and an applied or rejected edit of an event no longer upcoming
+   * stays in the ledger. @default 24
+   */
   retentionHours: int(1, 24 * 90),
+  /** Upcoming events kept in reported ahead of older applied edits when the budget is tight. @default 5 */
+  minUpcomingEvents: int(0, 50),
   /** Rejected edits kept in `reported.rejected` (newest first). @default 20 */
   maxRejected: int(0, 200),
   /** Attempts of one shadow write that meets a version conflict before giving up until the next trigger. @default 5 */

@@ -1,8 +1,12 @@
 /**
- * What ShadowSync reports: light, clock trust, scraper health, applied edits (mirroring desired, so an
- * applied edit shows no delta), rejected edits with the scheduler's reason, and the upcoming events with
- * their alerts trimmed to the bytes the document limit leaves. Pure and deterministic: the same state,
- * ledger and desired size always give the same reported document.
+ * What ShadowSync reports: light, clock trust, scraper health, recently applied edits (mirroring desired,
+ * so an applied edit shows no delta), rejected edits with the scheduler's reason, and the upcoming events
+ * with their alerts trimmed to the bytes the document limit leaves. Pure and deterministic: the same state,
+ * ledger, desired size and instant always give the same reported document.
+ *
+ * The budget rule: status first; then the newest rejected edits and the recently applied edits; then the
+ * upcoming events earliest first while they fit; when fewer than `minUpcoming` fit, the oldest applied
+ * edits give way to them; when even status and edits overflow, the oldest rejected then applied go.
  */
 import type { RelayState, StateSnapshot, UpcomingEvent } from '../../shared/contracts/index.ts';
 import { SECTIONS, type Section } from './edits.ts';
@@ -20,6 +24,10 @@ export interface ReportInput {
   limitBytes: number;
   reserveBytes: number;
   maxRejected: number;
+  /** Upcoming events that take precedence over older applied edits. */
+  minUpcoming: number;
+  /** Only edits applied at or after this instant (epoch ms) are shown in reported. */
+  appliedSince: number;
 }
 
 /** Characters of an event title kept in reported. */
@@ -82,7 +90,7 @@ export function buildReported(input: ReportInput): JsonObject {
 
   // oldest first, so trimming drops from the front
   const applied = input.entries
-    .filter(([, e]) => e.outcome === 'applied')
+    .filter(([, e]) => e.outcome === 'applied' && e.at >= input.appliedSince)
     .sort((a, b) => a[1].at - b[1].at || (a[0] < b[0] ? -1 : 1));
   const rejected = input.entries
     .filter(([, e]) => e.outcome === 'rejected')
@@ -130,14 +138,25 @@ export function buildReported(input: ReportInput): JsonObject {
   }
   if (!state) return reported;
 
-  let used = bytesOf(reported);
-  const included: JsonObject[] = [];
-  for (const event of upcoming) {
-    const entry = upcomingEntry(event);
-    const cost = bytesOf(entry) + (included.length > 0 ? 1 : 0);
-    if (used + cost > budget) break;
-    included.push(entry);
-    used += cost;
+  const entries = upcoming.map(upcomingEntry);
+  const fill = () => {
+    let used = bytesOf(reported);
+    const included: JsonObject[] = [];
+    for (const entry of entries) {
+      const cost = bytesOf(entry) + (included.length > 0 ? 1 : 0);
+      if (used + cost > budget) break;
+      included.push(entry);
+      used += cost;
+    }
+    return included;
+  };
+  let included = fill();
+  // the next few events matter more than older applied edits
+  const wanted = Math.min(input.minUpcoming, entries.length);
+  while (included.length < wanted && applied.length > 0) {
+    applied.shift();
+    place();
+    included = fill();
   }
   reported.upcoming = included;
   reported.upcomingOmitted = upcoming.length - included.length;

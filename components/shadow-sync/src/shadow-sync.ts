@@ -118,19 +118,35 @@ export function createShadowSync(ctx: ComponentContext<ShadowSyncConfig>): Compo
 
   // ------------------------------------------------------------------ commands
 
+  /**
+   * Sends a command and waits for its result, sending it again every `commandResendS` meanwhile (the
+   * scheduler is idempotent by id, and a command published while it was (re)starting is lost).
+   */
   async function send(command: Command): Promise<Answer> {
+    let resendTimer: Timer | undefined;
     const answer = new Promise<Answer>((resolve) => {
       const timer = clock.setTimer(config.commandTimeoutS * 1000, () => {
         waiters.delete(command.id);
+        resendTimer?.cancel();
         resolve({ kind: 'timeout' });
       });
       waiters.set(command.id, (a) => {
         timer.cancel();
+        resendTimer?.cancel();
         waiters.delete(command.id);
         resolve(a);
       });
     });
+    const resend = () => {
+      resendTimer = clock.setTimer(config.commandResendS * 1000, () => {
+        if (!waiters.has(command.id) || stopped) return;
+        logger.debug('shadowsync.command.resent', { commandId: command.id });
+        pubsub.publish(TOPICS.commands, command).catch(() => undefined);
+        resend();
+      });
+    };
     await pubsub.publish(TOPICS.commands, command);
+    if (waiters.has(command.id)) resend();
     return answer;
   }
 
@@ -290,6 +306,8 @@ export function createShadowSync(ctx: ComponentContext<ShadowSyncConfig>): Compo
         limitBytes: config.documentLimitBytes,
         reserveBytes: config.reserveBytes,
         maxRejected: config.maxRejected,
+        minUpcoming: config.minUpcomingEvents,
+        appliedSince: clock.now() - config.retentionHours * 3_600_000,
       });
       const reportedPatch = patchOf((doc?.state.reported ?? undefined) as JsonObject | undefined, reported);
       const state: JsonObject = {};
