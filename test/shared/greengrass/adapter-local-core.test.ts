@@ -10,7 +10,7 @@ import { TOPICS } from '../../../components/shared/contracts/index.ts';
 import { ConfigError } from '../../../components/shared/errors.ts';
 import { GreengrassAdapter } from '../../../components/shared/greengrass/greengrass-adapter.ts';
 import { createSdkClientFactory } from '../../../components/shared/greengrass/sdk-client.ts';
-import type { RawMessage } from '../../../components/shared/ports/index.ts';
+import type { RawMessage, UpdateEvent } from '../../../components/shared/ports/index.ts';
 import { runComponentWith, type StopSignal } from '../../../components/shared/runtime/run-component.ts';
 import { SystemClock } from '../../../components/shared/runtime/system-clock.ts';
 import { createIpcServer, type IpcServer } from '../../../local-core/src/ipc/server.ts';
@@ -18,15 +18,35 @@ import { createConfigStore } from '../../../local-core/src/nucleus/config-store.
 import { MemoryFileSystem, RecordingLogger } from '../../fakes/index.ts';
 
 const PUBSUB = 'aws.greengrass.ipc.pubsub';
+const MQTT = 'aws.greengrass.ipc.mqttproxy';
 const pubsubPolicy = (component: string) => ({
   [PUBSUB]: { [`${component}:pubsub:1`]: { operations: ['*'], resources: ['*'] } },
+  [MQTT]: { [`${component}:mqttproxy:1`]: { operations: ['*'], resources: ['*'] } },
 });
+
+/** The IoT Core stand-in: records subscriptions so a test can deliver cloud messages to them. */
+class FakeIotCore {
+  readonly listeners = new Set<{ filter: string; listener: (topic: string, payload: Uint8Array) => void }>();
+  subscribeCalls = 0;
+  async publish(): Promise<void> {}
+  async subscribe(filter: string, _qos: 0 | 1, listener: (topic: string, payload: Uint8Array) => void) {
+    this.subscribeCalls += 1;
+    const entry = { filter, listener };
+    this.listeners.add(entry);
+    return () => void this.listeners.delete(entry);
+  }
+  deliver(filter: string, topic: string, payload: string): void {
+    for (const entry of this.listeners)
+      if (entry.filter === filter) entry.listener(topic, Buffer.from(payload));
+  }
+}
 const relayState = { on: true, since: '2026-03-29T12:00:00.000Z', driver: 'simulated', healthy: true };
 
 interface Core {
   readonly socketPath: string;
   readonly config: ReturnType<typeof createConfigStore>;
   readonly states: { component: string; state: string }[];
+  readonly iot: FakeIotCore;
   server: IpcServer;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -39,6 +59,7 @@ function localCore(): Core {
   const socketPath = join(dir, 's');
   const config = createConfigStore();
   const states: { component: string; state: string }[] = [];
+  const iot = new FakeIotCore();
   const make = () =>
     createIpcServer({
       socketPath,
@@ -46,10 +67,7 @@ function localCore(): Core {
       authenticate: (token) => (token.startsWith('TOKEN-') ? token.slice('TOKEN-'.length) : undefined),
       config,
       lifecycle: { reportState: (component, state) => void states.push({ component, state }) },
-      iotCore: {
-        publish: async () => undefined,
-        subscribe: async () => () => undefined,
-      },
+      iotCore: iot,
       interpolateComponentConfiguration: false,
       log: () => undefined,
     });
@@ -57,6 +75,7 @@ function localCore(): Core {
     socketPath,
     config,
     states,
+    iot,
     server: make(),
     start: async () => {
       await core.server.listen();
@@ -154,7 +173,7 @@ describe('GreengrassAdapter with the real SDK client against local-core', () => 
     });
   });
 
-  it('reconnects after the server restarts on the same socket and keeps its subscriptions', async () => {
+  it('reconnects after the server restarts on the same socket and keeps every subscription', async () => {
     const core = localCore();
     cleanups.push(() => core.dispose());
     core.config.replace('Alice', { accessControl: pubsubPolicy('Alice') });
@@ -171,8 +190,13 @@ describe('GreengrassAdapter with the real SDK client against local-core', () => 
 
     const typed: unknown[] = [];
     const keyPaths: (readonly string[])[] = [];
+    const cloud: [string, string][] = [];
+    const updates: UpdateEvent[] = [];
     await bob.adapter.pubsub.subscribe(TOPICS.relayState, (m) => void typed.push(m));
     await bob.adapter.config.onChange((k) => void keyPaths.push(k));
+    await bob.adapter.iotCore.subscribe('jobs/#', (t, p) => void cloud.push([t, Buffer.from(p).toString()]));
+    await bob.adapter.lifecycle.onUpdate((e) => void updates.push(e));
+    expect(core.iot.subscribeCalls).toBe(1);
 
     await core.stop();
     await waitFor(
@@ -203,6 +227,15 @@ describe('GreengrassAdapter with the real SDK client against local-core', () => 
     core.config.replace('Bob', { accessControl: pubsubPolicy('Bob'), leaseS: 120 });
     await waitFor(() => (keyPaths.length > 0 ? true : undefined), 'configuration update after reconnect');
     expect(await bob.adapter.config.get()).toMatchObject({ leaseS: 120 });
+
+    expect(core.iot.subscribeCalls).toBe(2);
+    core.iot.deliver('jobs/#', 'jobs/notify', 'hello');
+    await waitFor(() => (cloud.length > 0 ? true : undefined), 'IoT Core message after reconnect');
+    expect(cloud).toEqual([['jobs/notify', 'hello']]);
+
+    core.server.updates.notifyPostUpdate('deployment-2');
+    await waitFor(() => (updates.length > 0 ? true : undefined), 'component update after reconnect');
+    expect(updates).toEqual([{ kind: 'post', deploymentId: 'deployment-2' }]);
   });
 });
 
