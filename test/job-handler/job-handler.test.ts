@@ -226,6 +226,27 @@ describe('JobHandler', () => {
     expect(t.cloud.execution('j1').status).toBe('SUCCEEDED');
   });
 
+  it('re-reads the execution after a VersionMismatch and reports the same outcome again', async () => {
+    const t = await setup();
+    let bumped = false;
+    t.cloud.onSend = (topic) => {
+      if (topic.endsWith('/j1/update') && !bumped) {
+        bumped = true; // someone else updates the execution just before our report arrives
+        t.cloud.engine.handleDeviceMessage(
+          '$aws/things/office-a/jobs/j1/update',
+          new TextEncoder().encode(
+            JSON.stringify({ status: 'IN_PROGRESS', statusDetails: { note: 'other' } }),
+          ),
+        );
+      }
+    };
+    t.cloud.createJob('j1', concert);
+    await t.start();
+    expect(t.cloud.sentTo('/j1/update')).toHaveLength(2);
+    expect(t.cloud.execution('j1').status).toBe('SUCCEEDED');
+    expect(t.received.commands).toHaveLength(1);
+  });
+
   it('treats a report refused because the execution already ended as done', async () => {
     const t = await setup();
     t.answers.commands = () => undefined;
