@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LEDGER_FILE } from '../../components/shadow-sync/src/shadow-sync.ts';
+import { Command } from '../../components/shared/contracts/index.ts';
 import { GreengrassError } from '../../components/shared/errors.ts';
 import { ALERT, createHarness, GAME, SHADOW, stateSnapshot, THING, upcomingGame } from './support.ts';
 
@@ -316,3 +318,59 @@ describe('ShadowSync reported state', () => {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\#]/g, '\\$&');
 }
+
+describe('ShadowSync with random desired documents', () => {
+  it('never fails, sends only valid commands and leaves nothing pending', async () => {
+    const instant = fc
+      .integer({ min: -48, max: 24 * 60 })
+      .map((h) => new Date(Date.parse('2026-09-01T10:00:00Z') + h * 3_600_000).toISOString());
+    const key = fc.oneof(
+      fc.constantFrom(ALERT, GAME, 'concert', `${GAME}:early`, ''),
+      fc.string({ maxLength: 30 }),
+    );
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.record({ snoozedUntil: fc.oneof(instant, fc.jsonValue({ maxDepth: 0 })) }),
+      fc.record({ start: instant, end: fc.oneof(instant, fc.string()) }),
+      fc.record({ disabled: fc.jsonValue({ maxDepth: 0 }) }),
+      fc.record(
+        {
+          title: fc.string({ maxLength: 50 }),
+          start: instant,
+          end: instant,
+          recurrence: fc.oneof(fc.constant('FREQ=WEEKLY;COUNT=3'), fc.string()),
+        },
+        { requiredKeys: ['title'] },
+      ),
+      fc.record({ deleted: fc.jsonValue({ maxDepth: 0 }) }),
+      fc.record({ ignored: fc.jsonValue({ maxDepth: 0 }) }),
+    );
+    const desired = fc.dictionary(
+      fc.oneof(fc.constantFrom('alerts', 'events'), fc.string({ maxLength: 8 })),
+      fc.oneof(fc.dictionary(key, value, { maxKeys: 5 }), fc.jsonValue({ maxDepth: 1 })),
+      { maxKeys: 4 },
+    );
+    const h = await createHarness();
+    await h.startSync();
+    await fc.assert(
+      fc.asyncProperty(desired, async (doc) => {
+        try {
+          h.store.userUpdate(THING, SHADOW, { state: { desired: doc } });
+        } catch {
+          return; // refused by the shadow itself (size or nesting)
+        }
+        await h.settle();
+        await h.clock.advance(h.config.reportMinIntervalMs);
+        await h.settle();
+        expect(h.desired()).toBeUndefined();
+        const current = h.store.document(THING, SHADOW)!;
+        expect(JSON.stringify(current.state.reported ?? {}).length).toBeLessThanOrEqual(
+          h.config.documentLimitBytes,
+        );
+      }),
+      { numRuns: 150, seed: 7 },
+    );
+    for (const command of h.scheduler.received) expect(Command.safeParse(command).success).toBe(true);
+    expect(h.logger.events()).not.toContain('shadowsync.reconcile.failed');
+  });
+});
