@@ -178,6 +178,7 @@ export async function buildAll(
     if (!existsSync(join(ROOT, 'components', recipe.dir, 'src', 'main.ts'))) continue;
     built.push(await buildComponent(recipe, outArtifactsDir));
   }
+  mkdirSync(outArtifactsDir, { recursive: true });
   writeFileSync(stampFile, stamp);
   return built;
 }
