@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, GreengrassError } from '../../../components/shared/errors.ts';
-import { JsonLogger, toJsonSafe } from '../../../components/shared/logging/json-logger.ts';
+import { isLogLevel, JsonLogger, toJsonSafe } from '../../../components/shared/logging/json-logger.ts';
 
 function capture(options: { level?: 'debug' | 'info' | 'warn' | 'error' } = {}) {
   const lines: string[] = [];
@@ -117,5 +117,12 @@ describe('JsonLogger', () => {
     const text = JSON.stringify(toJsonSafe(deep));
     expect(text).toContain('[depth]');
     expect(text).not.toContain('leaf');
+  });
+});
+
+describe('isLogLevel', () => {
+  it('accepts the four levels and nothing else, not even inherited property names', () => {
+    expect(['debug', 'info', 'warn', 'error'].every(isLogLevel)).toBe(true);
+    expect(['trace', 'toString', '', undefined].some(isLogLevel)).toBe(false);
   });
 });
