@@ -43,6 +43,7 @@ import type {
 } from './ipc-client.ts';
 import { toGreengrassError } from './ipc-errors.ts';
 
+/** Dependencies and limits of a GreengrassAdapter; every duration is injectable for tests. */
 export interface GreengrassAdapterOptions {
   /** Builds a fresh client; called once per connection attempt. */
   readonly clientFactory: IpcClientFactory;

@@ -27,6 +27,7 @@ export interface IpcStream<E> {
 /** A blob as the SDK hands it over (a Buffer for inbound blobs; its type also allows any view or a string). */
 export type IpcBlob = ArrayBufferView | ArrayBuffer | string;
 
+/** Where a local message was published. */
 export interface IpcMessageContext {
   topic?: string;
 }
@@ -53,7 +54,9 @@ export interface IpcComponentUpdateEvents {
   postUpdateEvent?: { deploymentId?: string };
 }
 
+/** SDK `ReceiveMode` values. */
 export type IpcReceiveMode = 'RECEIVE_ALL_MESSAGES' | 'RECEIVE_MESSAGES_FROM_OTHERS';
+/** SDK `QOS` values (strings on the wire). */
 export type IpcQos = '0' | '1';
 
 /** What the adapter calls on a Greengrass IPC client. */

@@ -59,4 +59,5 @@ export const LOG_EVENTS = {
   metricsValueInvalid: 'metrics.value.invalid',
 } as const;
 
+/** One of the runtime's event codes. */
 export type LogEventCode = (typeof LOG_EVENTS)[keyof typeof LOG_EVENTS];

@@ -15,6 +15,7 @@ import {
 import { LOG_EVENTS } from '../logging/log-events.ts';
 import type { Clock, Logger, Metrics, PubSub, Timer } from '../ports/index.ts';
 
+/** What CloudwatchMetrics publishes through and for whom. */
 export interface CloudwatchMetricsOptions {
   readonly pubsub: PubSub;
   readonly clock: Clock;
@@ -32,6 +33,7 @@ interface Gauge {
   unit: MetricUnit;
 }
 
+/** Metrics for aws.greengrass.Cloudwatch; `start()` once connected, `stop()` (flushes) before closing IPC. */
 export class CloudwatchMetrics implements Metrics {
   private readonly pubsub: PubSub;
   private readonly clock: Clock;
@@ -62,6 +64,7 @@ export class CloudwatchMetrics implements Metrics {
     MetricMessage.parse(this.message('Heartbeat', 1, 'Count'));
   }
 
+  /** Adds `by` to this interval's counter (non-finite values are logged and ignored). */
   count(name: MetricName, by = 1): void {
     if (!Number.isFinite(by)) {
       this.logger.warn(LOG_EVENTS.metricsValueInvalid, { metric: name, value: String(by) });
@@ -70,6 +73,7 @@ export class CloudwatchMetrics implements Metrics {
     this.counters.set(name, (this.counters.get(name) ?? 0) + by);
   }
 
+  /** Sets the gauge; the last value set in an interval is sent at its end. */
   gauge(name: MetricName, value: number, unit: MetricUnit = 'None'): void {
     if (!Number.isFinite(value)) {
       this.logger.warn(LOG_EVENTS.metricsValueInvalid, { metric: name, value: String(value) });

@@ -27,6 +27,7 @@ export interface RuntimeIpc {
   close(): Promise<void>;
 }
 
+/** The signals that start an orderly stop. */
 export type StopSignal = 'SIGTERM' | 'SIGINT';
 
 /** Where stop signals and uncaught errors come from (the process, or a test). */
@@ -42,6 +43,7 @@ export interface RuntimeMetrics extends Metrics {
   stop(): Promise<void>;
 }
 
+/** Everything `runComponentWith` needs from the outside world; `runComponent` builds the real ones. */
 export interface RuntimeDependencies {
   readonly ipc: RuntimeIpc;
   readonly clock: Clock;
