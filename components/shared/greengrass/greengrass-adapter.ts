@@ -198,6 +198,11 @@ export class GreengrassAdapter implements GreengrassPorts {
     return this.client !== undefined;
   }
 
+  /** Calls waiting for a reconnection. */
+  get pendingCalls(): number {
+    return this.waiters.length;
+  }
+
   /** Number of live (not closed) subscriptions, re-established after every reconnection. */
   get subscriptionCount(): number {
     return this.subscriptions.size;
@@ -530,12 +535,21 @@ export class GreengrassAdapter implements GreengrassPorts {
     }
   }
 
-  private connectedClient(): Promise<IpcClient> {
+  /** The connected client, or a wait for the next one that ends when `cancelController` cancels. */
+  private connectedClient(cancelController: IpcCancelController): Promise<IpcClient> {
     if (this.closing) return Promise.reject(new GreengrassError('Disconnected', 'the IPC adapter is closed'));
     if (this.client) return Promise.resolve(this.client);
     if (!this.started)
       return Promise.reject(new GreengrassError('Disconnected', 'connect() has not been called'));
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject };
+      this.waiters.push(waiter);
+      // A timed-out call stops waiting, so a long outage does not pile up waiters.
+      cancelController.addListener(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new GreengrassError('Disconnected', 'not connected to the nucleus'));
+      });
+    });
   }
 
   // ---- internals: calls -----------------------------------------------------------------------------
@@ -546,7 +560,7 @@ export class GreengrassAdapter implements GreengrassPorts {
     fn: (client: IpcClient, options: IpcCallOptions) => Promise<T>,
   ): Promise<T> {
     return this.withTimeout(operation, this.operationTimeoutMs, async (cancelController) => {
-      const client = await this.connectedClient();
+      const client = await this.connectedClient(cancelController);
       if (cancelController.hasBeenCancelled()) throw new TimeoutError(operation, this.operationTimeoutMs);
       try {
         return await fn(client, { cancelController });
@@ -630,7 +644,7 @@ export class GreengrassAdapter implements GreengrassPorts {
       overflowed: 0,
     };
     await this.withTimeout(operation, this.operationTimeoutMs, async (cancelController) => {
-      const client = await this.connectedClient();
+      const client = await this.connectedClient(cancelController);
       if (cancelController.hasBeenCancelled()) throw new TimeoutError(operation, this.operationTimeoutMs);
       await this.activate(sub, client, cancelController);
     }).catch((error: unknown) => {

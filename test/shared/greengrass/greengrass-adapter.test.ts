@@ -212,6 +212,7 @@ describe('GreengrassAdapter reconnection', () => {
     const error = await publish;
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as TimeoutError).cause).toMatchObject({ code: 'Disconnected' });
+    expect(adapter.pendingCalls).toBe(0);
   });
 
   it('retries a subscription the new client refused, with backoff, until it is re-established', async () => {
