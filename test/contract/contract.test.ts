@@ -141,6 +141,15 @@ describe('recipes', () => {
   }
 });
 
+describe('topics', () => {
+  it('are never consumed by a component that publishes them (typed subscriptions skip own messages)', () => {
+    for (const topic of Object.values(TOPICS)) {
+      const both = topic.publishers.filter((p) => (topic.subscribers as readonly string[]).includes(p));
+      expect(both, topic.name).toEqual([]);
+    }
+  });
+});
+
 describe('request topics', () => {
   const requests = Object.values(TOPICS).filter((t) => t.kind === 'request');
 
