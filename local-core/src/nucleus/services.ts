@@ -10,7 +10,8 @@ export interface ConfigStore {
   get(component: string, keyPath: readonly string[]): unknown;
   /**
    * Replaces `component`'s whole configuration (as a deployment does after reset + merge) and fires
-   * configuration-update events for every changed leaf's parent path, as the nucleus does.
+   * configuration-update events with the path of every changed or added leaf and every removed node, as
+   * the nucleus does (Topics.childChanged passes the changed node itself up to every watcher).
    */
   replace(component: string, configuration: Record<string, unknown>): void;
   /** IPC UpdateConfiguration: merge `valueToMerge` at `keyPath`; stale timestamps are ignored. */
