@@ -598,6 +598,13 @@ export class Thing {
     const svcuid = token;
     const workDir = join(this.options.rootDir, 'work', name);
     mkdirSync(workDir, { recursive: true });
+    if (platform.lifecycle.bootstrap !== undefined) {
+      this.options.log('supervisor.component.bootstrap-ignored', {
+        thing: this.name,
+        component: name,
+        message: 'local-core does not run Bootstrap steps (no nucleus restart or reboot to simulate)',
+      });
+    }
     const runner = new ComponentRunner({
       name,
       lifecycle: platform.lifecycle,
