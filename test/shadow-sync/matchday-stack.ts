@@ -60,7 +60,7 @@ export interface MatchdayStack {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The pid of the process this stack started whose command line has `script` under `root` (Linux /proc). */
-function processOf(root: string, script: string): number | undefined {
+export function processOf(root: string, script: string): number | undefined {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {

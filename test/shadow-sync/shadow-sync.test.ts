@@ -16,7 +16,7 @@ describe('ShadowSync applying desired edits', () => {
 
     expect(h.scheduler.applied).toEqual([
       {
-        id: expect.stringMatching(/^shadow:alerts\/.+@\d+\.[0-9a-f]{8}$/),
+        id: expect.stringMatching(/^shadow:alerts\/.+@\d+\.[0-9a-f]{8}\.1$/),
         type: 'snoozeAlert',
         args: { alertId: ALERT, until: SNOOZE.snoozedUntil },
         origin: { via: 'shadow', ref: `alerts/${ALERT}` },
@@ -86,6 +86,17 @@ describe('ShadowSync applying desired edits', () => {
     await h.settle();
     expect(h.scheduler.applied.map((c) => c.type)).toEqual(['snoozeAlert', 'disableAlert']);
     expect(h.reported()?.alerts).toEqual({ [ALERT]: { disabled: true } });
+  });
+
+  it('applies a value again when it comes back within the same second (A, B, A)', async () => {
+    const h = await createHarness();
+    await h.startSync();
+    for (const disabled of [true, false, true]) {
+      h.store.userUpdate(THING, SHADOW, { state: { desired: { alerts: { [ALERT]: { disabled } } } } });
+      await h.settle();
+    }
+    expect(h.scheduler.applied.map((c) => c.type)).toEqual(['disableAlert', 'enableAlert', 'disableAlert']);
+    expect(new Set(h.scheduler.applied.map((c) => c.id)).size).toBe(3);
   });
 
   it('keeps an unanswered edit pending and retries it with the same command id', async () => {

@@ -210,11 +210,20 @@ export function fingerprint(text: string): string {
 }
 
 /**
- * The command id of one edit: the shadow key, its metadata timestamp and the value's fingerprint (two
- * edits of one key within the same second differ in value). Keys too long for a message id are
- * replaced by their fingerprint.
+ * The command id of one edit: the shadow key, its metadata timestamp, the value's fingerprint and the
+ * key's decision number from the ledger (the same value may come back within one second: A, B, A). Stable
+ * for one edit across restarts until it is decided, so a resend is applied once. Keys too long for a
+ * message id are replaced by their fingerprint.
  */
-export function commandIdOf(section: Section, key: string, timestamp: number, valueHash: string): string {
-  const id = `shadow:${section}/${key}@${timestamp}.${valueHash}`;
-  return id.length <= 128 ? id : `shadow:${section}/#${fingerprint(key)}@${timestamp}.${valueHash}`;
+export function commandIdOf(
+  section: Section,
+  key: string,
+  timestamp: number,
+  valueHash: string,
+  sequence: number,
+): string {
+  const id = `shadow:${section}/${key}@${timestamp}.${valueHash}.${sequence}`;
+  return id.length <= 128
+    ? id
+    : `shadow:${section}/#${fingerprint(key)}@${timestamp}.${valueHash}.${sequence}`;
 }

@@ -15,6 +15,8 @@ export const LedgerEntry = z.strictObject({
   /** Fingerprint of the edit's value. */
   hash: z.string().min(1).max(16),
   outcome: z.enum(['applied', 'rejected']),
+  /** How many edits of this key were decided so far (part of the next command id). */
+  seq: z.number().int().nonnegative().optional(),
   /** Epoch ms when the outcome was decided. */
   at: z.number().int().nonnegative(),
   /** The applied value (kept in reported). */

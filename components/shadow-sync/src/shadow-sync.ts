@@ -186,8 +186,9 @@ export function createShadowSync(ctx: ComponentContext<ShadowSyncConfig>): Compo
 
   /** Decides one edit; returns false when it must stay pending (no answer yet). */
   async function decide(edit: PendingEdit): Promise<boolean> {
+    const seq = (ledger.get(edit.ledgerKey)?.seq ?? 0) + 1;
     const record = (outcome: 'applied' | 'rejected', extra: { value?: unknown; error?: ResultError }) => {
-      ledger.set(edit.ledgerKey, { ts: edit.ts, hash: edit.hash, outcome, at: clock.now(), ...extra });
+      ledger.set(edit.ledgerKey, { ts: edit.ts, hash: edit.hash, outcome, seq, at: clock.now(), ...extra });
       if (outcome === 'applied') metrics.count('ShadowEditsApplied');
       else metrics.count('ShadowEditsRejected');
       logger[outcome === 'applied' ? 'info' : 'warn'](`shadowsync.edit.${outcome}`, {
@@ -212,7 +213,7 @@ export function createShadowSync(ctx: ComponentContext<ShadowSyncConfig>): Compo
       return true;
     }
     const candidate = {
-      id: commandIdOf(edit.section, edit.key, edit.ts, edit.hash),
+      id: commandIdOf(edit.section, edit.key, edit.ts, edit.hash, seq),
       ...parsed.command,
       origin: { via: 'shadow', ref: edit.ledgerKey.slice(0, 200) },
     };
