@@ -62,7 +62,7 @@ export interface Harness {
 
 export async function startHarness(overrides: Partial<IpcServerOptions> = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'lc-ipc-'));
-  const socketPath = join(dir, 's');
+  const socketPath = overrides.socketPath ?? join(dir, 's');
   const config = createConfigStore();
   const iotCore = new InMemoryIotCore();
   const states: Array<{ component: string; state: string }> = [];

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -225,6 +228,20 @@ describe('eventstream RPC protocol rules', () => {
       fixed.writeUInt32BE(crc32(fixed.subarray(0, fixed.length - 4)), fixed.length - 4);
       await expectProtocolErrorThenClose(fixed, /unknown header value type 42/);
     });
+  });
+
+  it('listens over a stale socket file and leaves the socket readable and writable by everyone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lc-stale-'));
+    const socketPath = join(dir, 's');
+    writeFileSync(socketPath, 'stale');
+    const local = await startHarness({ socketPath });
+    try {
+      expect(statSync(socketPath).isSocket()).toBe(true);
+      expect(statSync(socketPath).mode & 0o777).toBe(0o666);
+    } finally {
+      await local.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('ends open subscriptions with a disconnection when the server closes', async () => {
