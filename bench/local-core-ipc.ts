@@ -133,6 +133,10 @@ async function publishFor(socketPath: string, id: number, durationMs: number): P
   const publisher = await client(socketPath, 'PUBTOKEN');
   await publisher.connect();
   const body = EXAMPLE_MESSAGES.commands as Record<string, unknown>;
+  // Start together with the other publishers: report ready, wait for go.
+  const go = new Promise<void>((resolve) => process.once('message', () => resolve()));
+  process.send?.({ kind: 'ready' });
+  await go;
   let sent = 0;
   let failed = 0;
   const cpuBefore = process.cpuUsage();
@@ -160,7 +164,8 @@ async function publishFor(socketPath: string, id: number, durationMs: number): P
   );
 }
 
-function runPublisher(socketPath: string, id: number, durationMs: number): Promise<PublisherReport> {
+/** Forks a publisher; resolves once it is connected, with `start()` that lets it publish and yields its report. */
+async function forkPublisher(socketPath: string, id: number, durationMs: number) {
   const child = fork(
     fileURLToPath(import.meta.url),
     ['--publisher', socketPath, String(id), String(durationMs)],
@@ -169,10 +174,28 @@ function runPublisher(socketPath: string, id: number, durationMs: number): Promi
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
   );
-  return new Promise((resolve, reject) => {
-    child.once('message', (report: PublisherReport) => resolve(report));
-    child.once('exit', (code) => reject(new Error(`publisher ${id} exited with ${code} before reporting`)));
+  const messages: unknown[] = [];
+  const waiters: Array<() => void> = [];
+  child.on('message', (message) => {
+    messages.push(message);
+    waiters.shift()?.();
   });
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`publisher ${id} exited with ${code} before reporting`))),
+  );
+  exited.catch(() => {});
+  const nextMessage = async () => {
+    if (messages.length === 0)
+      await Promise.race([new Promise<void>((resolve) => waiters.push(resolve)), exited]);
+    return messages.shift();
+  };
+  await nextMessage();
+  return {
+    async start(): Promise<PublisherReport> {
+      child.send({ kind: 'go' });
+      return (await nextMessage()) as PublisherReport;
+    },
+  };
 }
 
 /** RSS after settle + GC of a process that runs `node [execArgv] -e` with nothing loaded. */
@@ -355,11 +378,12 @@ async function main(): Promise<void> {
       loadRss = Math.max(loadRss, rss);
     });
   }, 1000);
+  const publishers = await Promise.all(
+    Array.from({ length: PUBLISHERS }, (_, id) => forkPublisher(socketPath, id, DURATION_S * 1000)),
+  );
   const serverCpuBefore = await server.cpu();
   const started = Date.now();
-  const reports = await Promise.all(
-    Array.from({ length: PUBLISHERS }, (_, id) => runPublisher(socketPath, id, DURATION_S * 1000)),
-  );
+  const reports = await Promise.all(publishers.map((publisher) => publisher.start()));
   const publishSeconds = (Date.now() - started) / 1000;
   const sent = reports.reduce((sum, report) => sum + report.sent, 0);
   const failed = reports.reduce((sum, report) => sum + report.failed, 0);
