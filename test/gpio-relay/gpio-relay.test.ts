@@ -106,6 +106,16 @@ describe('GpioRelay', () => {
     expect(t.lastState()).toMatchObject({ on: false, since: '2026-09-12T12:01:30.000Z' });
   });
 
+  it('turns the light off within one state interval when the wall clock steps past until', async () => {
+    const t = await setup({ stateIntervalS: 30 });
+    await t.send({ ...ON, until: '2026-09-12T14:00:00.000Z' });
+    t.clock.jumpWall(3 * 3_600_000);
+    await t.advance(29_999);
+    expect(t.driver.on).toBe(true);
+    await t.advance(1);
+    expect(t.driver.on).toBe(false);
+  });
+
   it('keeps the light off for a set whose until has already passed', async () => {
     const t = await setup();
     await t.send({ ...ON, until: '2026-09-12T11:59:00.000Z' });
@@ -188,6 +198,18 @@ describe('GpioRelay', () => {
     ]);
     expect(t.metrics.total('RelaySwitches')).toBe(1);
     expect(t.lastState()?.on).toBe(true);
+  });
+
+  it('skips stale blink levels instead of queueing them when the driver is slower than the blink', async () => {
+    const t = await setup({ blink: { onMs: 200, offMs: 200 } });
+    t.driver.slow = () => new Promise<void>((resolve) => t.clock.setTimer(700, resolve));
+    await t.send({ ...ON, pattern: 'blink' });
+    await t.advance(2100);
+    expect(t.driver.calls).toBeLessThanOrEqual(4);
+    await t.send({ on: false, reason: 'no active alert' });
+    await t.advance(1400);
+    expect(t.driver.on).toBe(false);
+    expect(t.driver.calls).toBeLessThanOrEqual(6);
   });
 
   it('changes nothing for a malformed set', async () => {

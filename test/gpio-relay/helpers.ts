@@ -32,11 +32,17 @@ export class RecordingDriver implements RelayDriver {
   closed = false;
   /** While set, every write rejects with it. */
   failWith: Error | undefined;
+  /** While set, every write waits for it first (a slow driver). */
+  slow: (() => Promise<void>) | undefined;
+  /** Writes started, including those that found the line already at the level. */
+  calls = 0;
   private faultHandlers: ((error: Error) => void)[] = [];
 
   constructor(private readonly now: () => number = () => 0) {}
 
   async write(on: boolean): Promise<void> {
+    this.calls += 1;
+    if (this.slow) await this.slow();
     if (this.failWith) throw this.failWith;
     if (this.on !== on) this.writes.push({ on, at: this.now() });
     this.on = on;

@@ -10,7 +10,8 @@ describe('GpioRelay through local-core with the real IPC client and the simulate
   let stopped = false;
 
   beforeAll(async () => {
-    stack = await startRelayStack();
+    // The probe may subscribe after GpioRelay's first state: a short interval brings the next one soon.
+    stack = await startRelayStack({ stateIntervalS: 5 });
   }, 90_000);
 
   afterAll(async () => {
@@ -21,6 +22,12 @@ describe('GpioRelay through local-core with the real IPC client and the simulate
     await stack.waitFor(() => stack.states().length > 0, 15_000, 'first state');
     expect(stack.states()[0]).toMatchObject({ on: false, driver: 'simulated', healthy: true });
     expect(stack.light()).toMatchObject({ on: false });
+  });
+
+  it('republishes its state periodically', async () => {
+    const seen = stack.states().length;
+    await stack.waitFor(() => stack.states().length > seen, 15_000, 'periodic state');
+    expect(stack.states().at(-1)).toMatchObject({ on: false, driver: 'simulated', healthy: true });
   });
 
   it('switches the light on for a relay/set and reports it on relay/state', async () => {

@@ -65,7 +65,9 @@ export function createGpioRelay(
   let blinkTimer: Timer | undefined;
   let deadlineTimer: Timer | undefined;
   let tickTimer: Timer | undefined;
-  let writes: Promise<void> = Promise.resolve();
+  /** The level last written successfully (`undefined` after a failure or a lost line: write again). */
+  let written: boolean | undefined;
+  let pumping: Promise<void> | undefined;
 
   let light: RelayState = { on: false, since: iso(clock.now()), driver: 'unknown', healthy: true };
   let stopping = false;
@@ -105,23 +107,39 @@ export function createGpioRelay(
     setHealth(false, text);
   }
 
-  /** Queues a driver write; writes never overlap, and a failure marks the state unhealthy. */
+  /**
+   * Asks for `on` on the line. Writes never overlap and the latest request wins: a slow driver (a gpioset
+   * holder per change) under a fast blink skips stale levels instead of queueing them. A failure marks the
+   * state unhealthy; the next tick retries. Resolves once the line holds the latest level (or failed).
+   */
   function drive(on: boolean): Promise<void> {
     level = on;
+    if (!pumping) pumping = pump().finally(() => (pumping = undefined));
+    return pumping;
+  }
+
+  async function pump(): Promise<void> {
     const current = driver;
-    writes = writes.then(async () => {
-      if (!current) return;
+    while (current && written !== level) {
+      const target = level;
       try {
-        await current.write(on);
+        await current.write(target);
+        written = target;
         if (!light.healthy) {
           logger.info('gpio-relay.driver.recovered', { driver: current.name, line: current.line });
           setHealth(true);
         }
       } catch (error) {
+        written = undefined;
         fault(error);
+        return;
       }
-    });
-    return writes;
+    }
+  }
+
+  /** Resolves when the writes asked for so far are done. */
+  function settled(): Promise<void> {
+    return pumping ?? Promise.resolve();
   }
 
   function stopBlink(): void {
@@ -149,7 +167,7 @@ export function createGpioRelay(
     metrics.count('RelaySwitches');
     logger.info('gpio-relay.switched', { on, reason, alertId: plan?.set.alertId });
     // Published once the driver write queued before it has finished, so `on` means the line was driven.
-    void writes.then(publishState);
+    void settled().then(publishState);
   }
 
   /** What the plan asks for right now, after `until`, the lease and the maximum on-time. */
@@ -255,7 +273,7 @@ export function createGpioRelay(
     if (!finished) return;
     test = undefined;
     evaluate(true);
-    await writes;
+    await settled();
     const failed = finished.failed ?? (light.healthy ? undefined : light.error);
     logger.info('gpio-relay.test.finished', { id: finished.id, ok: failed === undefined });
     await answer(
@@ -279,8 +297,10 @@ export function createGpioRelay(
       driver = await deps.openDriver();
       driver.onFault((error) => {
         if (stopping) return;
+        written = undefined;
         fault(error);
       });
+      written = false;
       light = { on: false, since: iso(clock.now()), driver: driver.name, healthy: true };
       logger.info('gpio-relay.started', {
         driver: driver.name,
