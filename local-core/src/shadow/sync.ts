@@ -212,7 +212,11 @@ export class ShadowSynchronizer {
       localVersion: newLocalVersion,
       cloudVersion: newCloudVersion,
     };
-    await this.local.saveAux();
+    // written with the next shadow write at the latest; a base lost in a crash only makes the next sync a
+    // three-way merge against an older base, which converges to the same document
+    this.local
+      .saveAux()
+      .catch((error: unknown) => this.log('shadow.sync.base-save-failed', { error: String(error) }));
     this.log('shadow.sync.synced', {
       thingName,
       shadowName,
