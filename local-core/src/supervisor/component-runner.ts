@@ -154,6 +154,20 @@ export class ComponentRunner {
     });
   }
 
+  /**
+   * requestRestart: stop (Shutdown, kill) and start again, waiting for dependencies; used when a HARD
+   * dependency of a STARTING or RUNNING component is no longer ready.
+   */
+  restart(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.current !== 'STARTING' && this.current !== 'RUNNING') return;
+      await this.shutdown();
+      this.setState('INSTALLED', 'restarting: a HARD dependency is not ready');
+      this.target = 'RUNNING';
+      await this.advance();
+    });
+  }
+
   /** Back to NEW with the error counts cleared, as a deployment reinstalls a component. */
   reinstall(): Promise<void> {
     return this.enqueue(async () => {

@@ -614,9 +614,7 @@ export class Thing {
         this.interpolateFor(name, text, this.config.get(name, []), this.pathsOf(name, paths)),
       baseEnv: () => this.environment(svcuid),
       dependenciesReady: () => this.dependenciesReady(recipe),
-      onStateChange: () => {
-        for (const other of this.components.values()) if (other.kind === 'process') other.runner.poke();
-      },
+      onStateChange: (changed) => this.dependencyChanged(changed),
       log: (event, fields) => this.options.log(event, { thing: this.name, ...fields }),
       ...(this.options.errorResetMs === undefined ? {} : { errorResetMs: this.options.errorResetMs }),
     });
@@ -651,13 +649,44 @@ export class Thing {
     return env;
   }
 
+  /**
+   * NUC GreengrassService.dependencyReady: a SOFT dependency is always ready; a HARD one when RUNNING,
+   * FINISHED or STOPPING. A dependency the thing does not run (not deployed) does not block.
+   */
   private dependenciesReady(recipe: Recipe): boolean {
-    return Object.keys(recipe.dependencies).every((dep) => {
-      const deployed = this.components.get(dep);
-      if (deployed === undefined) return true;
-      const state = deployed.kind === 'process' ? deployed.runner.state : deployed.state;
-      return state === 'RUNNING' || state === 'FINISHED';
-    });
+    return Object.entries(recipe.dependencies).every(
+      ([dep, info]) => info.dependencyType === 'SOFT' || this.hardReady(dep),
+    );
+  }
+
+  private hardReady(dep: string): boolean {
+    const deployed = this.components.get(dep);
+    if (deployed === undefined) return true;
+    const state = deployed.kind === 'process' ? deployed.runner.state : deployed.state;
+    return state === 'RUNNING' || state === 'FINISHED' || state === 'STOPPING';
+  }
+
+  /** A component changed state: restart HARD dependents it left not ready, and let waiting ones start. */
+  private dependencyChanged(changed: string): void {
+    for (const other of this.components.values()) {
+      if (other.kind !== 'process') continue;
+      const info = other.recipe.dependencies[changed];
+      const state = other.runner.state;
+      if (
+        info?.dependencyType === 'HARD' &&
+        (state === 'STARTING' || state === 'RUNNING') &&
+        !this.hardReady(changed)
+      ) {
+        this.options.log('supervisor.component.dependency-restart', {
+          thing: this.name,
+          component: other.name,
+          dependency: changed,
+        });
+        void other.runner.restart();
+      } else {
+        other.runner.poke();
+      }
+    }
   }
 
   private async startPlugin(planned: Planned): Promise<void> {
@@ -706,7 +735,7 @@ export class Thing {
         error: String(error),
       });
     }
-    for (const other of this.components.values()) if (other.kind === 'process') other.runner.poke();
+    this.dependencyChanged(planned.name);
   }
 
   private async stopComponent(name: string): Promise<void> {

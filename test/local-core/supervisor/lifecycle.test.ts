@@ -28,6 +28,8 @@ describe('supervisor lifecycle (real CLI, real processes)', () => {
           'test.Crasher': { componentVersion: '1.0.0' },
           'test.Dependent': { componentVersion: '1.0.0' },
           'test.StuckStartup': { componentVersion: '1.0.0' },
+          'test.HardDependent': { componentVersion: '1.0.0' },
+          'test.SoftDependent': { componentVersion: '1.0.0' },
         },
       },
     });
@@ -37,7 +39,8 @@ describe('supervisor lifecycle (real CLI, real processes)', () => {
         c['test.EnvProbe']?.state === 'FINISHED' &&
         c['test.Crasher']?.state === 'BROKEN' &&
         c['test.Dependent']?.state === 'RUNNING' &&
-        c['test.StuckStartup']?.state === 'BROKEN'
+        c['test.StuckStartup']?.state === 'BROKEN' &&
+        c['test.Flaky']?.state === 'BROKEN'
       );
     }, 30_000);
   }, 60_000);
@@ -124,6 +127,16 @@ describe('supervisor lifecycle (real CLI, real processes)', () => {
   it('errors a Startup step that exceeds its Timeout, three times → BROKEN', async () => {
     expect((await state(core, 'test.StuckStartup'))?.state).toBe('BROKEN');
     expect(read('test.StuckStartup', 'attempts.txt').trim().split('\n')).toHaveLength(3);
+  });
+
+  it('restarts a HARD dependent when its dependency errors, and leaves it waiting while the dependency is BROKEN', async () => {
+    expect(read('test.HardDependent', 'starts.txt').trim().split('\n').length).toBeGreaterThanOrEqual(2);
+    expect((await state(core, 'test.HardDependent'))?.state).toBe('INSTALLED');
+  });
+
+  it('never restarts a SOFT dependent for its dependency', async () => {
+    expect(read('test.SoftDependent', 'starts.txt').trim().split('\n')).toHaveLength(1);
+    expect((await state(core, 'test.SoftDependent'))?.state).toBe('RUNNING');
   });
 
   it('runs the Shutdown step when local-core stops', async () => {
