@@ -32,7 +32,7 @@ async function reported(): Promise<Record<string, unknown>> {
   return (await stack.cloud())?.state.reported ?? {};
 }
 
-describe('ShadowSync through local-core and the IoT data-plane API', () => {
+describe('ShadowSync through local-core and the IoT data-plane API', { timeout: 90_000 }, () => {
   it('switches the light with a snooze written through the data-plane API and reports it', async () => {
     await stack.update({ state: { desired: { events: { 'e2e-snooze': eventActiveNow('Concert') } } } });
     await stack.waitFor(
@@ -60,7 +60,7 @@ describe('ShadowSync through local-core and the IoT data-plane API', () => {
   });
 });
 
-describe('ShadowSync across connectivity changes and restarts', () => {
+describe('ShadowSync across connectivity changes and restarts', { timeout: 90_000 }, () => {
   it('applies an edit made while the thing is offline once, on reconnect, after ShadowSync restarted', async () => {
     await stack.update({ state: { desired: { events: { 'e2e-offline': eventActiveNow('Seminar') } } } });
     await stack.waitFor(
@@ -103,7 +103,7 @@ describe('ShadowSync across connectivity changes and restarts', () => {
   });
 });
 
-describe('ShadowSync with concurrent and invalid edits', () => {
+describe('ShadowSync with concurrent and invalid edits', { timeout: 90_000 }, () => {
   it('keeps both of two edits written on the same version: one wins, the other retries and lands', async () => {
     const doc = await stack.cloud();
     const version = doc?.version ?? 0;
