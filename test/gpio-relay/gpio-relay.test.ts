@@ -352,7 +352,7 @@ describe('GpioRelay', () => {
     ]);
   });
 
-  it('fails to start, naming the reason, when the driver cannot be opened', async () => {
+  it('fails to start and publishes an unhealthy state naming the reason when the driver cannot be opened', async () => {
     const bus = new InMemoryBus();
     const relay = createGpioRelay(
       {
@@ -375,5 +375,16 @@ describe('GpioRelay', () => {
       },
     );
     await expect(relay.start()).rejects.toThrow('auto driver: no usable GPIO for BCM 17');
+    expect(bus.messages(TOPICS.relayState.name)).toEqual([
+      {
+        on: false,
+        since: '2026-01-01T00:00:00.000Z',
+        driver: 'auto',
+        healthy: false,
+        error: 'auto driver: no usable GPIO for BCM 17',
+      },
+    ]);
+    await relay.stop();
+    expect(bus.messages(TOPICS.relayState.name)).toHaveLength(1);
   });
 });

@@ -294,7 +294,17 @@ export function createGpioRelay(
 
   return {
     async start() {
-      driver = await deps.openDriver();
+      try {
+        driver = await deps.openDriver();
+      } catch (error) {
+        // Say so where the scheduler and the dashboard look before the component goes ERRORED.
+        const text = errorText(error);
+        light = { on: false, since: iso(clock.now()), driver: config.driver, healthy: false, error: text };
+        metrics.count('RelayErrors');
+        logger.error('gpio-relay.driver.unavailable', { driver: config.driver, error: text });
+        await publishState();
+        throw error;
+      }
       driver.onFault((error) => {
         if (stopping) return;
         written = undefined;
@@ -319,6 +329,7 @@ export function createGpioRelay(
     async stop() {
       if (stopping) return;
       stopping = true;
+      if (!driver) return;
       for (const timer of [tickTimer, deadlineTimer, blinkTimer, test?.timer]) timer?.cancel();
       const aborted = test;
       test = undefined;
