@@ -10,6 +10,8 @@ import { NodeFileSystem } from '../../components/shared/runtime/node-file-system
 import { FakeClock, RecordingLogger, RecordingMetrics } from '../fakes/index.ts';
 
 const KILLS = 200;
+/** The V8 flags of the recipe's Run line: the child runs sql.js as the component does (and starts faster). */
+const RUN_FLAGS = ['--max-semi-space-size=1', '--liftoff-only', '--optimize-for-size', '--single-threaded'];
 const PARALLEL = 4;
 const WASM = createRequire(import.meta.url).resolve('sql.js/dist/sql-wasm.wasm');
 let work: string;
@@ -40,7 +42,7 @@ afterAll(() => {
  */
 function runAndKill(dir: string, run: string, afterAcks: number, delayMs: number): Promise<string[]> {
   return new Promise((done, fail) => {
-    const proc: ChildProcess = spawn(process.execPath, [child, dir, run, WASM], {
+    const proc: ChildProcess = spawn(process.execPath, [...RUN_FLAGS, child, dir, run, WASM], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

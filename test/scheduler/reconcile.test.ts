@@ -104,6 +104,20 @@ describe('reconciling fixtures snapshots', () => {
     expect(event(key('team-2'))?.status).toBe('scheduled');
   });
 
+  it('changes nothing when the scraper replays the snapshot it last published', async () => {
+    h = await new Harness().start();
+    await h.fixtures(snapshot(games(3)));
+    const writes = h.fs.calls.filter((c) => c.op === 'write').length;
+    await h.fixtures(snapshot(games(3), { replayed: true }));
+    expect(h.metrics.total('EventsAdded')).toBe(3);
+    expect(h.metrics.total('EventsUpdated')).toBe(0);
+    expect(h.scheduler.plan().events.map((e) => [e.id, e.status])).toEqual(
+      games(3).map((g) => [g.key, 'scheduled']),
+    );
+    // At most the one save that records the snapshot's health.
+    expect(h.fs.calls.filter((c) => c.op === 'write').length - writes).toBeLessThanOrEqual(1);
+  });
+
   it('never marks a past game missing', async () => {
     h = await new Harness({ now: '2026-09-20T00:00:00Z' }).start();
     await h.fixtures(snapshot(games(3)));
