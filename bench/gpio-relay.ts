@@ -10,7 +10,7 @@
  *
  *   npm run bench:gpio-relay            prints tables, writes bench/results/gpio-relay.json
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { GpioRelayConfig } from '../components/gpio-relay/src/config.ts';
@@ -153,10 +153,11 @@ async function main(): Promise<void> {
   ]
     .filter(Boolean)
     .join(' ');
+  let roundTrip: Stats | undefined;
+  let roundTripTmpfs: Stats | undefined;
+  let idleRss = 0;
+  let afterLoadRss = 0;
   const stack = await startRelayStack();
-  let roundTrip: Stats;
-  let idleRss: number;
-  let afterLoadRss: number;
   try {
     const pid = relayPid(stack.folder);
     const rssAfterGc = async () => {
@@ -174,6 +175,16 @@ async function main(): Promise<void> {
   } finally {
     await stack.stop();
   }
+  // The same on tmpfs, where the simulated driver's fsyncs cost nothing: the IPC + core part of the path.
+  if (existsSync('/dev/shm')) {
+    const shm = await startRelayStack({}, { baseDir: '/dev/shm' });
+    try {
+      await shm.bench(50);
+      roundTripTmpfs = stats(await shm.bench(ROUND_TRIPS));
+    } finally {
+      await shm.stop();
+    }
+  }
   delete process.env.NODE_OPTIONS;
   const bare = await bareCrtRss();
 
@@ -187,6 +198,7 @@ async function main(): Promise<void> {
   console.log('\nrelay/set → driver write');
   console.table({
     'local-core round trip (set → write → state), upper bound': round(roundTrip),
+    ...(roundTripTmpfs ? { 'same, work folder on tmpfs (no fsync cost)': round(roundTripTmpfs) } : {}),
     'in one process (in-memory bus), one way': round(oneProcess),
     "simulated driver's durable file write alone": round(fileWrite),
   });
@@ -202,6 +214,7 @@ async function main(): Promise<void> {
   writeResults('gpio-relay', {
     setToDriverWrite: {
       localCoreRoundTripMs: roundTrip,
+      localCoreRoundTripTmpfsMs: roundTripTmpfs ?? null,
       inMemoryOneWayMs: oneProcess,
       simulatedDurableWriteMs: fileWrite,
       loadAverage: loadavg(),

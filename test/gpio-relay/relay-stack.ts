@@ -41,7 +41,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Starts local-core with GpioRelay (simulated driver unless `config` overrides it) and the probe. */
 export async function startRelayStack(
   config: Record<string, unknown> = {},
-  options: { expectStart?: boolean } = {},
+  options: { expectStart?: boolean /** @default os.tmpdir() */; baseDir?: string } = {},
 ): Promise<RelayStack> {
   const expectStart = options.expectStart ?? true;
   const version = /ComponentVersion:\s*"([^"]+)"/.exec(
@@ -50,7 +50,7 @@ export async function startRelayStack(
   const built = join(ROOT, 'build', 'artifacts', RELAY, version ?? '?', 'gpio-relay.zip');
   if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first`);
 
-  const work = mkdtempSync(join(tmpdir(), 'gpio-relay-stack-'));
+  const work = mkdtempSync(join(options.baseDir ?? tmpdir(), 'gpio-relay-stack-'));
   const recipesDir = join(work, 'recipes');
   const artifactsDir = join(work, 'artifacts');
   mkdirSync(recipesDir, { recursive: true });
