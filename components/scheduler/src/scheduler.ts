@@ -122,7 +122,8 @@ export function createScheduler(
 
   const publishSet = async (set: RelaySet, why: string) => {
     published = set;
-    logger.info('scheduler.relay.set', { ...set, why });
+    // Re-assertions are routine (every minute): debug, so the log shows only changes.
+    logger[why === 're-assert' ? 'debug' : 'info']('scheduler.relay.set', { ...set, why });
     await publish(TOPICS.relaySet, () => pubsub.publish(TOPICS.relaySet, set));
   };
 
