@@ -4,7 +4,8 @@
  * - UpdateThingShadow through the IoT data-plane API (@aws-sdk/client-iot-data-plane) → the resulting
  *   `matchday/relay/set` seen by a probe component (real IPC client): alternately disabling and enabling an
  *   active alert, so every edit switches the light. The path: REST → cloud shadow → sync → local shadow →
- *   ShadowSync → command → scheduler (durable store) → relay/set.
+ *   ShadowSync → command → scheduler (durable store) → relay/set. One edit at a time: the next is sent
+ *   once the previous one has left desired (ShadowSync's own shadow write and its sync are done).
  * - the reported document size over a season of edits (40 custom events, each then snoozed);
  * - ShadowSync's idle RSS after a forced GC against a bare node + aws-crt process measured in the same run.
  *
@@ -90,12 +91,20 @@ async function main(): Promise<void> {
     const idleRss = await idleShadowSyncRss(root);
 
     const samples: number[] = [];
+    let midRss = 0;
     for (let i = 0; i < EDITS + WARMUP; i++) {
       const disable = i % 2 === 0;
       const sent = performance.timeOrigin + performance.now();
       await stack.update({ state: { desired: { alerts: { 'bench:final': { disabled: disable } } } } });
       const seen = await waitForSet(!disable, 'bench:final');
       if (i >= WARMUP) samples.push(seen - sent);
+      // one edit at a time, as people make them: the next starts once the device has settled this one
+      await stack.waitFor(
+        async () => (await stack.cloud())?.state.desired === undefined,
+        10_000,
+        'edit cleared',
+      );
+      if (i === Math.floor((EDITS + WARMUP) / 2)) midRss = await idleShadowSyncRss(root);
     }
     const latency = stats(samples);
 
@@ -162,6 +171,7 @@ async function main(): Promise<void> {
     const afterRss = await idleShadowSyncRss(root);
     const rss = {
       shadowSyncIdleKiB: idleRss,
+      shadowSyncMidRunKiB: midRss,
       shadowSyncAfterRunKiB: afterRss,
       bareNodeCrtKiB: bare,
       ratioIdle: Number((idleRss / bare).toFixed(2)),

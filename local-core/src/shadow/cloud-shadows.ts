@@ -84,7 +84,7 @@ export class CloudShadowService implements CloudService {
     this.book = book;
 
     context.route('GET', '/things/:thingName/shadow', (req) =>
-      this.call(() => book.get(req.params.thingName ?? '', shadowNameOf(req.query))),
+      this.call(() => book.get(req.params.thingName ?? '', shadowNameOf(req.query), undefined, false)),
     );
     context.route('POST', '/things/:thingName/shadow', (req) =>
       this.call(() => book.update(req.params.thingName ?? '', shadowNameOf(req.query), payloadOf(req.body))),

@@ -83,15 +83,21 @@ export class ShadowBook {
     return shadow && structuredClone(shadow);
   }
 
-  /** GetThingShadow. Throws ShadowRequestError (and publishes `/get/rejected`). */
-  async get(thingName: string, shadowName: string, clientToken?: string): Promise<JsonObject> {
-    return this.run(thingName, shadowName, 'get', clientToken, async () => {
+  /**
+   * GetThingShadow. Throws ShadowRequestError. `notify: false` answers without the `/get/accepted` and
+   * `/get/rejected` messages (the cloud's REST GetThingShadow publishes nothing; MQTT and IPC gets do).
+   */
+  async get(thingName: string, shadowName: string, clientToken?: string, notify = true): Promise<JsonObject> {
+    const body = async () => {
       const shadow = this.shadows.get(keyOf(thingName, shadowName));
       if (!shadow) throw new ShadowRequestError(404, shadowNotFoundMessage(shadowName));
       const response = getResponse(shadow, this.seconds(), clientToken);
-      this.options.publish(`${shadowTopicPrefix(thingName, shadowName)}/get/accepted`, response);
+      if (notify) this.options.publish(`${shadowTopicPrefix(thingName, shadowName)}/get/accepted`, response);
       return response;
-    });
+    };
+    if (notify) return this.run(thingName, shadowName, 'get', clientToken, body);
+    validateNames(thingName, shadowName);
+    return body();
   }
 
   /** UpdateThingShadow with a raw payload (bytes, text or a parsed object). */
