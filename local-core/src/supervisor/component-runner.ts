@@ -5,7 +5,16 @@
  * processes (sh -c, own process group) and the component log; never touches IPC or configuration.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  type WriteStream,
+} from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import type { ComponentLifecycle, LifecycleStep } from './recipe.ts';
 
@@ -85,15 +94,46 @@ function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
-/** SIGTERM to the process group, SIGKILL after the grace period. */
+/** True while a live (non-zombie) process of group `pgid` exists. Linux reads /proc; elsewhere kill(-pgid, 0). */
+export function groupAlive(pgid: number): boolean {
+  if (existsSync('/proc/self/stat')) {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z') return true;
+    }
+    return false;
+  }
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * SIGTERM to the process group; the group (the shell and what it started) gets the grace period to exit,
+ * then SIGKILL.
+ */
 export async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
+  const pgid = child.pid;
   killGroup(child, 'SIGTERM');
-  if (!(await waitExit(child, graceMs))) {
+  const deadline = Date.now() + graceMs;
+  await waitExit(child, graceMs);
+  while (pgid !== undefined && groupAlive(pgid) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  if (!exited(child) || (pgid !== undefined && groupAlive(pgid))) {
     killGroup(child, 'SIGKILL');
     await waitExit(child, 2_000);
   }
-  // Children the shell left behind share its group.
-  killGroup(child, 'SIGKILL');
 }
 
 /** Runs one component's lifecycle; every state change happens on one serial task chain. */

@@ -116,6 +116,16 @@ describe('ComponentRunner', () => {
     expect(readFileSync(join(dir, 'recover'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
+  it('gives processes the shell started the grace period after the shell itself exits on SIGTERM', async () => {
+    const inner = "trap 'sleep 0.3; echo graceful > ../term; exit 0' TERM; while :; do sleep 0.05; done";
+    const { r, dir } = runner({ run: step(`sh -c "${inner}"; echo never`) }, () => 1);
+    await r.start();
+    await until(() => r.state === 'RUNNING');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await r.stop();
+    expect(readFileSync(join(dir, 'term'), 'utf8').trim()).toBe('graceful');
+  });
+
   it('SIGKILLs a process group that ignores SIGTERM after the grace period', async () => {
     const { r, dir } = runner(
       { run: step("trap '' TERM; echo $$ > ../pid; sleep 30 & echo $! >> ../pid; wait") },

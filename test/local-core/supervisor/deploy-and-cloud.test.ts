@@ -178,7 +178,7 @@ describe('deployments and the IoT Core stand-in (real IPC client in the componen
     const sigterm = sequence.lastIndexOf('sigterm:1.0.0');
     expect(deferring).toBeGreaterThanOrEqual(0);
     expect(acknowledging).toBeGreaterThan(deferring);
-    expect(sigterm).toBeGreaterThan(acknowledging);
+    expect(sigterm, JSON.stringify(events())).toBeGreaterThan(acknowledging);
     expect(sequence.indexOf('started:1.1.0')).toBeGreaterThan(sigterm);
     expect(core.output()).not.toMatch(/"component":"test\.SlowStartup","state":"STOPPING"/);
     expect((await core.status()).things.T1?.components['test.SlowStartup']?.state).toBe('RUNNING');
