@@ -1,7 +1,7 @@
 /**
  * A ShadowStore in memory with ShadowManager's semantics (it runs local-core's shadow engine: merge,
  * metadata, delta, version conflicts, size limit) that publishes `…/update/accepted` and `…/update/delta`
- * on an InMemoryBus as binaryMessage, as ShadowManager does. `userUpdate` is an edit by someone else
+ * and `…/update/documents` on an InMemoryBus as binaryMessage, as ShadowManager does. `userUpdate` is an edit by someone else
  * (the dashboard through cloud sync); `beforeNextUpdate` lets a test slip a write in between a read and
  * a write of the component.
  */
@@ -75,6 +75,7 @@ export class FakeShadowStore implements ShadowStore {
       const prefix = shadowTopicPrefix(thingName, shadowName);
       const endpoint = this.bus?.endpoint('aws.greengrass.ShadowManager');
       if (outcome.delta) void endpoint?.publishRaw(`${prefix}/update/delta`, binary(outcome.delta));
+      void endpoint?.publishRaw(`${prefix}/update/documents`, binary(outcome.documents));
       void endpoint?.publishRaw(`${prefix}/update/accepted`, binary(outcome.accepted));
       return outcome.accepted as unknown as ShadowDocument;
     } catch (error) {

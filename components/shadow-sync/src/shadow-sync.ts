@@ -1,10 +1,11 @@
 /**
- * ShadowSync core: owns the named shadow `matchday`. Consumes its desired edits (on every accepted
- * update by someone else, on start and periodically, always from the whole document), `matchday/state`,
+ * ShadowSync core: owns the named shadow `matchday`. Consumes its desired edits (on every update by
+ * someone else, on start and periodically, always from the whole document), `matchday/state`,
  * `matchday/relay/state` and `matchday/commands/result`; produces `matchday/commands`, the reported state
  * and metrics. It never writes events or alerts itself (the scheduler does), never applies an edit twice,
  * never reacts to its own shadow writes, and sends nothing before the scheduler has published its state.
  */
+import { z } from 'zod';
 import {
   Command,
   type CommandResult,
@@ -48,6 +49,21 @@ interface PendingEdit {
   hash: string;
 }
 
+/** The `current` document of an `…/update/documents` message (validated: it is read from the bus). */
+const DocumentView = z.object({
+  state: z.object({
+    desired: z.record(z.string(), z.unknown()).optional(),
+    reported: z.record(z.string(), z.unknown()).optional(),
+  }),
+  metadata: z
+    .object({
+      desired: z.record(z.string(), z.unknown()).optional(),
+      reported: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
+  version: z.number().int().nonnegative(),
+});
+
 const isObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -68,6 +84,9 @@ export function createShadowSync(ctx: ComponentContext<ShadowSyncConfig>): Compo
   let reportTimer: Timer | undefined;
   let periodicTimer: Timer | undefined;
   let retryTimer: Timer | undefined;
+  let hint: ShadowDocument | undefined;
+  /** The version our last write produced: a hint older than it is stale. */
+  let writtenVersion = 0;
 
   // ------------------------------------------------------------------ triggers
 
@@ -101,18 +120,29 @@ export function createShadowSync(ctx: ComponentContext<ShadowSyncConfig>): Compo
     });
   }
 
-  function onShadowAccepted(message: RawMessage): void {
+  /**
+   * `…/update/documents` after every update: someone else's update carries the whole current document,
+   * which saves a GetThingShadow; an update of reported only (no desired before or after) changes nothing.
+   */
+  function onShadowDocuments(message: RawMessage): void {
     let body: unknown;
     try {
-      body = JSON.parse(new TextDecoder().decode('binary' in message ? message.binary : new Uint8Array()));
+      body = 'binary' in message ? JSON.parse(new TextDecoder().decode(message.binary)) : message.json;
     } catch {
-      body = 'json' in message ? message.json : undefined;
+      return;
     }
     if (!isObject(body)) return;
     const token = body.clientToken;
     if (typeof token === 'string' && token.startsWith(CLIENT_TOKEN_PREFIX)) return;
-    const state = body.state;
-    if (isObject(state) && !Object.hasOwn(state, 'desired') && state !== null) return;
+    const current = body.current;
+    const previous = body.previous;
+    const hasDesired = (doc: unknown) =>
+      isObject(doc) && isObject(doc.state) && doc.state.desired !== undefined;
+    if (!hasDesired(current) && !hasDesired(previous)) return;
+    const parsed = DocumentView.safeParse(current);
+    if (parsed.success && (!hint || parsed.data.version > hint.version)) {
+      hint = { ...(parsed.data as unknown as ShadowDocument), timestamp: 0 };
+    }
     wake('shadow-update');
   }
 
@@ -259,7 +289,10 @@ export function createShadowSync(ctx: ComponentContext<ShadowSyncConfig>): Compo
     // Edits wait for the scheduler's first state: a command sent before it listens would only time out.
     if (!latestState) return;
     for (let attempt = 1; attempt <= config.conflictRetries && !stopped; attempt++) {
-      const doc = await shadows.get(thingName, shadowName);
+      // the newest document someone else's update showed us, else (and after a conflict) a fresh read
+      const known = attempt === 1 && hint && hint.version > writtenVersion ? hint : undefined;
+      hint = undefined;
+      const doc = known ?? (await shadows.get(thingName, shadowName));
       const desiredPatch: JsonObject = {};
       let decided = 0;
       let pending = false;
@@ -318,7 +351,8 @@ export function createShadowSync(ctx: ComponentContext<ShadowSyncConfig>): Compo
       const request: JsonObject = { state, clientToken: `${CLIENT_TOKEN_PREFIX}${++tokenCounter}` };
       if (doc) request.version = doc.version;
       try {
-        await shadows.update(thingName, shadowName, request);
+        const accepted = await shadows.update(thingName, shadowName, request);
+        writtenVersion = accepted.version;
         lastReportAt = clock.monotonic();
         logger.debug('shadowsync.shadow.written', { reason, version: doc ? doc.version + 1 : 1 });
         return;
@@ -362,7 +396,7 @@ export function createShadowSync(ctx: ComponentContext<ShadowSyncConfig>): Compo
           latestRelay = relay;
           wake('relay');
         }),
-        await pubsub.subscribeRaw(`${prefix}/update/accepted`, (message) => onShadowAccepted(message)),
+        await pubsub.subscribeRaw(`${prefix}/update/documents`, (message) => onShadowDocuments(message)),
       );
       await pubsub.publish(TOPICS.stateRequest, { id: `shadow-sync-start-${clock.now()}` });
       schedulePeriodic();
