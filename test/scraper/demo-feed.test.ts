@@ -7,7 +7,9 @@ describe('the demo feed', () => {
   it('gives one home game about forty minutes ahead, rounded up to five minutes', async () => {
     const now = Date.parse('2026-12-04T16:42:10Z');
     const { text } = demoFeed(now, 40);
-    const config = configWith([icsSource('demo', 'file:demo-feed.ics', { minRows: 1 })], { scrapeIntervalMinutes: 5 });
+    const config = configWith([icsSource('demo', 'file:demo-feed.ics', { minRows: 1 })], {
+      scrapeIntervalMinutes: 5,
+    });
     const { scraper, fs } = wiredScraper(config, '2026-12-04T16:42:10Z');
     serveFile(fs, 'demo-feed.ics', text);
     const snapshot = await scraper.scrapeNow();

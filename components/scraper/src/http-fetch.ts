@@ -4,8 +4,7 @@
  * failures, conditional requests (ETag / Last-Modified; a 304 reuses the cached body), a size limit,
  * a content-type check, a redirect limit and a User-Agent naming the project.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Clock, FileSystem } from '../../shared/ports/index.ts';
@@ -35,6 +34,8 @@ export interface Fetched {
 /** Fetches documents; keeps the last body and validators per URL for conditional requests. */
 export class DocumentFetcher {
   private readonly cache = new Map<string, Fetched>();
+  private http: typeof import('node:http') | undefined;
+  private https: typeof import('node:https') | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -46,6 +47,9 @@ export class DocumentFetcher {
 
   async fetch(url: string, policy: FetchPolicy): Promise<Fetched> {
     if (url.startsWith('file:')) return this.readFile(url, policy);
+    // Loaded on first use: a device reading only local files never pays for TLS.
+    this.http ??= await import('node:http');
+    if (url.startsWith('https:') || policy.maxRedirects > 0) this.https ??= await import('node:https');
     let attempt = 0;
     for (;;) {
       try {
@@ -119,7 +123,8 @@ export class DocumentFetcher {
         };
         if (cached?.etag) headers['if-none-match'] = cached.etag;
         if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
-        const lib = parsed.protocol === 'https:' ? https : http;
+        const lib = parsed.protocol === 'https:' ? this.https : this.http;
+        if (!lib) return finish(new FetchError(url, `No client loaded for ${parsed.protocol}`, false));
         current = lib.get(parsed, { headers }, (res) => {
           const status = res.statusCode ?? 0;
           if (status >= 300 && status < 400 && status !== 304) {

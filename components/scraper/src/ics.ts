@@ -7,7 +7,7 @@ import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import type { FixtureStatus } from '../../shared/contracts/index.ts';
 import { ParseError } from './errors.ts';
-import { isValidZone, localDateOf } from './local-time.ts';
+import { isValidZone, localDateOf, localToMillis } from './local-time.ts';
 import { normaliseName } from './text.ts';
 import { splitFixtureTitle, type TitleFormat } from './title.ts';
 import type { ParseIssue, ParseResult, SourceRow } from './types.ts';
@@ -33,6 +33,9 @@ export interface IcsOptions {
   readonly statusMarkers: { readonly postponed: readonly string[]; readonly cancelled: readonly string[] };
   readonly placeholder?: PlaceholderRule | undefined;
 }
+
+/** A jCal date-time: `2026-09-12T20:30:00`, optionally with `Z`. */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(Z?)$/;
 
 type JProp = [string, Record<string, unknown>, string, ...unknown[]];
 type JComp = [string, JProp[], JComp[]];
@@ -115,14 +118,33 @@ function readEvent(
     if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new Error(`Expected an all-day DTSTART, got \`${value}\``);
     return { row: { ...base, kickoffDate: value, kickoffConfirmed: false }, lastModified };
   }
-  const zone = value.endsWith('Z') ? 'UTC' : resolveZone(dtstart[1].tzid, tzAliases, floatingZone);
-  const dt = DateTime.fromISO(value.endsWith('Z') ? value.slice(0, -1) : value, { zone });
-  if (!dt.isValid) throw new Error(`Expected DTSTART to be a date-time, got \`${value}\``);
-  const ms = dt.toMillis();
+  const m = DATE_TIME.exec(value);
+  if (!m) throw new Error(`Expected DTSTART to be a date-time, got \`${value}\``);
+  const zone = m[7] === 'Z' ? 'UTC' : resolveZone(dtstart[1].tzid, tzAliases, floatingZone);
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const check = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  if (
+    check.getUTCMonth() !== month - 1 ||
+    check.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 60
+  ) {
+    throw new Error(`Expected DTSTART to be a valid date-time, got \`${value}\``);
+  }
+  const ms = localToMillis({ year, month, day }, { hour, minute, second }, zone);
   return {
     row: {
       ...base,
-      kickoffDate: localDateOf(ms, options.timeZone),
+      // A wall time in the configured zone is already that zone's local date.
+      kickoffDate: zone === options.timeZone ? value.slice(0, 10) : localDateOf(ms, options.timeZone),
       kickoff: new Date(ms).toISOString(),
       kickoffConfirmed: !tentative,
     },
@@ -154,14 +176,19 @@ function readStatus(
   return 'scheduled';
 }
 
+const markerPatterns = new WeakMap<IcsOptions['statusMarkers'], RegExp>();
+
 /** Removes status markers such as `[POSTPONED]` or `(uitgesteld)` from a title. */
 function stripMarkers(summary: string, markers: IcsOptions['statusMarkers']): string {
-  let out = summary;
-  for (const m of [...markers.postponed, ...markers.cancelled]) {
-    const re = new RegExp(`[\\[(]?\\b${m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b[\\])]?:?`, 'gi');
-    out = out.replace(re, ' ');
+  let re = markerPatterns.get(markers);
+  if (!re) {
+    const words = [...markers.postponed, ...markers.cancelled].map((m) =>
+      m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    );
+    re = words.length > 0 ? new RegExp(`[\\[(]?\\b(?:${words.join('|')})\\b[\\])]?:?`, 'gi') : /$^/;
+    markerPatterns.set(markers, re);
   }
-  return out.replace(/\s+/g, ' ').trim();
+  return summary.replace(re, ' ').replace(/\s+/g, ' ').trim();
 }
 
 function applyPlaceholderRule(parsed: Parsed[], rule: PlaceholderRule): SourceRow[] {

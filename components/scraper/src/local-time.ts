@@ -6,7 +6,7 @@
  * year, `H`/`HH` hour, `m`/`mm` minute; text in single quotes is literal (`H'u'mm` reads `20u30`); a space
  * matches any run of whitespace; every other character is literal.
  */
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 
 const MONTHS: Record<string, number> = {};
 const MONTH_NAMES: readonly (readonly string[])[] = [
@@ -140,7 +140,9 @@ export function findDate(
   formats: readonly CompiledFormat[],
   nowLocal: DateTime,
 ): { date: LocalDate; rest: string } | undefined {
-  const m = firstMatch(text, formats);
+  // Month names are matched without accents (`décembre` as `decembre`).
+  const plain = /[^\x20-\x7e]/.test(text) ? text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '') : text;
+  const m = firstMatch(plain, formats);
   if (!m) return undefined;
   const day = m.values.day;
   const month = m.values.month ?? m.values.monthName;
@@ -160,7 +162,10 @@ export function findDate(
     );
   }
   if (!DateTime.fromObject({ year, month, day }).isValid) return undefined;
-  return { date: { year, month, day }, rest: `${text.slice(0, m.index)} ${text.slice(m.index + m.length)}` };
+  return {
+    date: { year, month, day },
+    rest: `${plain.slice(0, m.index)} ${plain.slice(m.index + m.length)}`,
+  };
 }
 
 /** Finds the first time of day in `text`, or `undefined`. */
@@ -178,23 +183,67 @@ export function isoDate(d: LocalDate): string {
   return `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
 }
 
+const zoneCache = new Map<string, IANAZone>();
+
+/** The offset (minutes east of UTC) of `zone` at the instant `ms`, from luxon's IANA zone (Intl rules). */
+export function offsetAt(ms: number, zone: string): number {
+  if (zone === 'UTC' || zone === 'Etc/UTC') return 0;
+  let z = zoneCache.get(zone);
+  if (!z) {
+    z = IANAZone.create(zone);
+    if (!z.isValid) throw new RangeError(`Expected an IANA time zone, got \`${zone}\``);
+    zoneCache.set(zone, z);
+  }
+  return z.offset(ms);
+}
+
 /**
- * The UTC instant of a local wall time in `zone`. A wall time inside a spring-forward gap is moved forward
- * by the gap (luxon's rule); in the autumn overlap the earlier instant is taken.
+ * The UTC instant (ms) of a local wall time in `zone`. A wall time inside a spring-forward gap is moved
+ * forward by the gap (as luxon does); in the autumn overlap the earlier instant is taken.
  */
+export function localToMillis(date: LocalDate, time: LocalTime & { second?: number }, zone: string): number {
+  const wall = Date.UTC(date.year, date.month - 1, date.day, time.hour, time.minute, time.second ?? 0);
+  const before = offsetAt(wall - 86_400_000, zone);
+  const after = offsetAt(wall + 86_400_000, zone);
+  if (before === after) return wall - before * 60_000;
+  const valid = [wall - before * 60_000, wall - after * 60_000].filter(
+    (ms, i) => offsetAt(ms, zone) === (i === 0 ? before : after),
+  );
+  if (valid.length > 0) return Math.min(...valid);
+  return wall - Math.min(before, after) * 60_000;
+}
+
+/** The UTC instant (ISO) of a local wall time in `zone`; see `localToMillis`. */
 export function localToInstant(date: LocalDate, time: LocalTime, zone: string): string {
-  const dt = DateTime.fromObject({ ...date, hour: time.hour, minute: time.minute }, { zone });
-  if (!dt.isValid)
-    throw new RangeError(`Expected a valid local time in ${zone}, got ${dt.invalidExplanation}`);
-  return dt.toUTC().toISO({ suppressMilliseconds: false })!;
+  return new Date(localToMillis(date, time, zone)).toISOString();
+}
+
+/** Wall-clock fields of an instant in `zone`; `weekday` is ISO (1 = Monday … 7 = Sunday). */
+export function localParts(ms: number, zone: string): LocalDate & LocalTime & { weekday: number } {
+  const d = new Date(ms + offsetAt(ms, zone) * 60_000);
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    weekday: d.getUTCDay() === 0 ? 7 : d.getUTCDay(),
+  };
 }
 
 /** The local calendar date of an instant in `zone`. */
 export function localDateOf(instantMs: number, zone: string): string {
-  return DateTime.fromMillis(instantMs, { zone }).toISODate()!;
+  return isoDate(localParts(instantMs, zone));
 }
 
-/** Whether luxon knows `zone` as an IANA zone. */
+const zoneValidity = new Map<string, boolean>();
+
+/** Whether luxon knows `zone` as an IANA zone (memoised: feeds repeat the same TZID on every event). */
 export function isValidZone(zone: string): boolean {
-  return DateTime.now().setZone(zone).isValid;
+  let valid = zoneValidity.get(zone);
+  if (valid === undefined) {
+    valid = DateTime.now().setZone(zone).isValid;
+    if (zoneValidity.size < 1000) zoneValidity.set(zone, valid);
+  }
+  return valid;
 }

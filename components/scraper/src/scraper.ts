@@ -4,7 +4,6 @@
  * on start, every interval and on request) and `matchday/scraper/run/result`. It never decides what a
  * missing fixture means (that is the scheduler's job) and never publishes a failed scrape as a good one.
  */
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
@@ -51,6 +50,11 @@ const StateFile = z.strictObject({
 type StateFile = z.infer<typeof StateFile>;
 
 const MAX_LEDGER = 5000;
+
+/** A snapshot id unique per device: the scrape's instant plus randomness (no crypto module needed). */
+function snapshotIdAt(now: number): string {
+  return `snap-${now.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
 
 /** The scraper core plus `scrapeNow`, which tests and the run command use. */
 export interface Scraper extends ComponentInstance {
@@ -194,7 +198,7 @@ export function createScraper(ctx: ComponentContext<ScraperConfig>): Scraper {
       failureReason ??= 'more than 2000 home fixtures: not plausible';
     }
     const candidate = {
-      snapshotId: randomUUID(),
+      snapshotId: snapshotIdAt(now),
       takenAt,
       ok: failureReason === undefined,
       ...(failureReason !== undefined ? { failureReason: cleanText(failureReason) } : {}),

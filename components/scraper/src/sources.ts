@@ -2,11 +2,14 @@
 import { DateTime } from 'luxon';
 import type { Clock } from '../../shared/ports/index.ts';
 import type { ScraperConfig, SourceConfig } from './config.ts';
-import { type CompiledProfile, compileProfile, parseHtmlProfile } from './html-profile.ts';
+import type { CompiledProfile } from './html-profile.ts';
 import type { DocumentFetcher, FetchPolicy } from './http-fetch.ts';
-import { parseIcs } from './ics.ts';
-import { parseProLeague } from './pro-league.ts';
 import type { FixtureSource, ParseResult, SourceReading } from './types.ts';
+
+// Parsers load on first use, so a device pays memory only for the source kinds it is configured with.
+const loadHtml = () => import('./html-profile.ts');
+const loadIcs = () => import('./ics.ts');
+const loadProLeague = () => import('./pro-league.ts');
 
 /** The fetch policy of a source kind under `config`. */
 export function fetchPolicy(config: ScraperConfig, kind: SourceConfig['kind']): FetchPolicy {
@@ -17,12 +20,17 @@ export function fetchPolicy(config: ScraperConfig, kind: SourceConfig['kind']): 
 export function createParser(
   source: SourceConfig,
   config: ScraperConfig,
-): (body: string, now: number) => ParseResult {
+): (body: string, now: number) => Promise<ParseResult> {
   const zone = config.timeZone;
   switch (source.kind) {
     case 'html': {
-      const compiled: CompiledProfile = compileProfile(config.profiles[source.profile]!);
-      return (body, now) => parseHtmlProfile(body, compiled, zone, DateTime.fromMillis(now, { zone }));
+      const profile = config.profiles[source.profile]!;
+      let compiled: CompiledProfile | undefined;
+      return async (body, now) => {
+        const { compileProfile, parseHtmlProfile } = await loadHtml();
+        compiled ??= compileProfile(profile);
+        return parseHtmlProfile(body, compiled, zone, DateTime.fromMillis(now, { zone }));
+      };
     }
     case 'ics': {
       const options = {
@@ -32,14 +40,14 @@ export function createParser(
         statusMarkers: config.statusMarkers,
         placeholder: source.placeholder,
       };
-      return (body) => {
-        const result = parseIcs(body, options);
+      return async (body) => {
+        const result = (await loadIcs()).parseIcs(body, options);
         if (source.locationIsVenue) return result;
         return { ...result, rows: result.rows.map(({ venue: _venue, ...row }) => row) };
       };
     }
     case 'proleague':
-      return (body) => parseProLeague(body, zone, config.proLeagueCompetitions);
+      return async (body) => (await loadProLeague()).parseProLeague(body, zone, config.proLeagueCompetitions);
   }
 }
 
@@ -56,7 +64,7 @@ export function createSource(
     id: source.id,
     async read(): Promise<SourceReading> {
       const fetched = await fetcher.fetch(source.url, policy);
-      return { ...parseBody(fetched.body, clock.now()), notModified: fetched.notModified };
+      return { ...(await parseBody(fetched.body, clock.now())), notModified: fetched.notModified };
     },
   };
 }
