@@ -89,6 +89,12 @@ describe('the Scheduler through local-core with the real IPC client', () => {
       20_000,
       'on',
     );
+    // Killed only once the move is answered, i.e. durable: an unanswered edit may be lost by a crash.
+    await stack.waitFor(
+      () => stack.results().some((r) => r.message.id === 'it-move'),
+      20_000,
+      'move answered',
+    );
     const pids = stack.schedulerPids();
     expect(pids).toHaveLength(1);
     const killedAt = Date.now();
