@@ -118,6 +118,22 @@ describe('ShadowSync applying desired edits', () => {
     expect(h.scheduler.applied).toHaveLength(1);
   });
 
+  it('tries again shortly when a shadow write fails, without applying the edit twice', async () => {
+    const h = await createHarness();
+    await h.startSync();
+    h.store.beforeNextUpdate(() => {
+      throw new GreengrassError('ServiceError', 'Too many requests');
+    });
+    h.store.userUpdate(THING, SHADOW, { state: { desired: { alerts: { [ALERT]: SNOOZE } } } });
+    await h.settle();
+    expect(h.desired()).toEqual({ alerts: { [ALERT]: SNOOZE } });
+    await h.clock.advance(2000);
+    await h.settle();
+    expect(h.desired()).toBeUndefined();
+    expect(h.reported()?.alerts).toEqual({ [ALERT]: SNOOZE });
+    expect(h.scheduler.applied).toHaveLength(1);
+  });
+
   it('persists the ledger durably before answering the shadow', async () => {
     const h = await createHarness();
     await h.startSync();

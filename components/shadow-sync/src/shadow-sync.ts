@@ -33,6 +33,8 @@ import { buildReported, bytesOf, type JsonObject, patchOf, splitLedgerKey } from
 
 /** The ledger's file name in the work folder. */
 export const LEDGER_FILE = 'shadow-sync-ledger.json';
+/** Wait after a failed reconciliation (an IPC error) before the next attempt, ms. */
+const RETRY_AFTER_FAILURE_MS = 2000;
 /** Every clientToken ShadowSync writes with starts with this; updates carrying it are its own. */
 export const CLIENT_TOKEN_PREFIX = 'shadow-sync:';
 
@@ -98,7 +100,11 @@ export function createShadowSync(ctx: ComponentContext<ShadowSyncConfig>): Compo
     }
     again = false;
     running = reconcile(reason)
-      .catch((error) => logger.error('shadowsync.reconcile.failed', { reason, error: String(error) }))
+      .catch((error) => {
+        // a refused or failed IPC call (ShadowManager busy or restarting): try again shortly
+        logger.error('shadowsync.reconcile.failed', { reason, error: String(error) });
+        scheduleRetry(RETRY_AFTER_FAILURE_MS);
+      })
       .finally(() => {
         running = undefined;
         if (again && !stopped) wake('again');
