@@ -183,4 +183,27 @@ describe('deployments and the IoT Core stand-in (real IPC client in the componen
     expect(core.output()).not.toMatch(/"component":"test\.SlowStartup","state":"STOPPING"/);
     expect((await core.status()).things.T1?.components['test.SlowStartup']?.state).toBe('RUNNING');
   });
+
+  it('starts components a deployment adds and stops (with Shutdown) the ones it no longer lists', async () => {
+    const next = deployment({ version: '1.1.0' });
+    const { 'test.SlowStartup': _removed, ...kept } = next.components;
+    const result = await core.deploy({
+      ...next,
+      components: { ...kept, 'test.EnvProbe': { componentVersion: '1.0.0', configurationUpdate: {} } },
+    });
+    expect(result.things.T1).toMatchObject({
+      added: ['test.EnvProbe'],
+      removed: ['test.SlowStartup'],
+      restarted: [],
+    });
+    const status = await core.waitFor((s) => s.things.T1?.components['test.EnvProbe']?.state === 'FINISHED');
+    expect(Object.keys(status.things.T1?.components ?? {})).not.toContain('test.SlowStartup');
+    expect(existsSync(join(core.root, 'things', 'T1', 'work', 'test.SlowStartup', 'shutdown.txt'))).toBe(
+      true,
+    );
+    expect(status.things.T1?.components['test.IpcProbe']).toMatchObject({
+      version: '1.1.0',
+      state: 'RUNNING',
+    });
+  });
 });
