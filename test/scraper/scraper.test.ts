@@ -403,3 +403,48 @@ describe('merging sources and keeping keys', () => {
     expect(snapshot.fixtures.map((f) => f.key)).toEqual(['2026-27:unknown:jong-kaa-gent:lommel-sk#1']);
   });
 });
+
+describe('source options', () => {
+  it("ignores an ics LOCATION that is no venue when the source says so (the home team's name there)", async () => {
+    const config = configWith([icsSource('club', 'file:club.ics', { locationIsVenue: false })]);
+    const { scraper, fs } = wiredScraper(config, '2026-09-01T08:00:00Z');
+    serveFile(fs, 'club.ics', feed([['KAA Gent - KRC Genk', '20261003T184500Z', 'LOCATION:KAA Gent']]));
+    const snapshot = await scraper.scrapeNow();
+    expect(snapshot.fixtures).toHaveLength(1);
+    expect(snapshot.fixtures[0]!.venue).toBeUndefined();
+  });
+
+  it('leaves out an ics game whose LOCATION is a venue other than ours', async () => {
+    const { scraper, fs } = wiredScraper(oneSource(), '2026-09-01T08:00:00Z');
+    serveFile(
+      fs,
+      'club.ics',
+      feed([
+        ['Beker van België - KAA Gent - Club Brugge', '20270501T160000Z', 'LOCATION:Koning Boudewijnstadion'],
+      ]),
+    );
+    expect(await scraper.scrapeNow()).toMatchObject({ ok: true, fixtures: [] });
+  });
+
+  it("keeps a profile's default time as an unconfirmed kick-off", async () => {
+    const raw = recipeDefaults() as { profiles: Record<string, { unconfirmedTimes: string[] }> };
+    const profiles = structuredClone(raw.profiles);
+    profiles['kaagent-2012-table']!.unconfirmedTimes = ['20:00'];
+    const html = {
+      id: 'site',
+      kind: 'html',
+      url: 'file:site.html',
+      enabled: true,
+      profile: 'kaagent-2012-table',
+      teams: ['kaa-gent'],
+      minRows: 1,
+    };
+    const { scraper, fs } = wiredScraper(configWith([html], { profiles }), '2012-07-15T10:00:00Z');
+    serveFile(fs, 'site.html', fixtureText('html/kaagent-2012-table.html'));
+    const snapshot = await scraper.scrapeNow();
+    expect(snapshot.fixtures.slice(0, 2).map((f) => [f.away, f.kickoff, f.kickoffConfirmed])).toEqual([
+      ['Bergen', '2012-07-28T18:00:00.000Z', false],
+      ['Standard de Liège', '2012-08-18T12:30:00.000Z', true],
+    ]);
+  });
+});
