@@ -28,7 +28,10 @@ const Weekdays = z.strictObject({
 export const SchedulerConfigSchema = z.strictObject({
   /** IANA zone in which source wall times and recurrences are read. @default "Europe/Brussels" */
   timeZone: z.string().refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone'),
-  /** Alert policy used until a `setAlertPolicy` command replaces it on this device. */
+  /**
+   * Alert policy used until a `setAlertPolicy` command replaces it on this device.
+   * @default windows `day-before` (27 h → 26 h), `early` (6 h → 5 h), `final` (4 h → 3 h, blink) before the start
+   */
   alertPolicy: AlertPolicy,
   store: z.strictObject({
     /** Database file, relative to the work folder (or absolute). @default "scheduler.db" */
@@ -47,7 +50,10 @@ export const SchedulerConfigSchema = z.strictObject({
     implausibleMinKnownFuture: int(1, 1000),
     /** A snapshot dropping more than this fraction of the known future games changes nothing. @default 0.5 */
     implausibleDropFraction: z.number().min(0).max(1),
-    /** Earliest plausible kick-off per weekday (local `HH:mm`) for games without a confirmed time. */
+    /**
+     * Earliest plausible kick-off per weekday (local `HH:mm`) for games without a confirmed time.
+     * @default monday–friday "18:00", saturday–sunday "12:00"
+     */
     unconfirmedKickoff: Weekdays,
     /** UnconfirmedKickoffSoon is counted when an unconfirmed game is this close. @default 7 */
     unconfirmedSoonDays: int(1, 60),
