@@ -8,6 +8,7 @@ import {
   ResourceNotFoundException,
   UpdateThingShadowCommand,
 } from '@aws-sdk/client-iot-data-plane';
+import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   callerWith,
@@ -308,5 +309,37 @@ describe('shadow synchronisation', () => {
     await stack.ipc('DeleteThingShadow', { thingName: THING, shadowName: 'matchday' });
     await stack.synced();
     await expect(cloudGet(stack, 'matchday')).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+});
+
+describe('cloud shadow topics on the IoT Core stand-in', () => {
+  it('serves MQTT shadow requests and publishes accepted and delta for data-plane updates', async () => {
+    stack = await startShadowStack({});
+    const client = await mqtt.connectAsync(stack.brokerUrl, { clientId: 'device-1' });
+    const received: { topic: string; payload: Record<string, unknown> }[] = [];
+    client.on('message', (topic, payload) =>
+      received.push({ topic, payload: JSON.parse(payload.toString()) }),
+    );
+    await client.subscribeAsync(`${PREFIX}/#`);
+    try {
+      await client.publishAsync(
+        `${PREFIX}/update`,
+        JSON.stringify({ state: { reported: { on: false } }, clientToken: 'dev' }),
+      );
+      await cloudUpdate(stack, 'matchday', { state: { desired: { on: true } } });
+      const until = Date.now() + 5000;
+      while (!received.some((m) => m.topic === `${PREFIX}/update/delta`) && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const accepted = received.filter((m) => m.topic === `${PREFIX}/update/accepted`).map((m) => m.payload);
+      expect(accepted).toContainEqual(
+        expect.objectContaining({ state: { reported: { on: false } }, clientToken: 'dev' }),
+      );
+      expect(received.find((m) => m.topic === `${PREFIX}/update/delta`)?.payload).toMatchObject({
+        state: { on: true },
+      });
+    } finally {
+      await client.endAsync();
+    }
   });
 });

@@ -73,6 +73,8 @@ export interface ShadowStack {
   readonly cloud: CloudShadowService;
   readonly dataPlane: IoTDataPlaneClient;
   readonly rootDir: string;
+  /** The IoT Core stand-in's MQTT URL. */
+  readonly brokerUrl: string;
   /** Calls an IPC operation as `caller` (default: allowed everything). */
   ipc(
     operation: string,
@@ -153,6 +155,7 @@ export async function startShadowStack(
     cloud,
     dataPlane,
     rootDir,
+    brokerUrl: broker.url,
     published,
     async ipc(operation, request, caller = callerWith('*')) {
       const handler = handlers.get(operation);
