@@ -448,3 +448,32 @@ describe('source options', () => {
     ]);
   });
 });
+
+describe('hostile rows', () => {
+  it('keeps keys short enough to be event ids when an opponent or competition name is absurdly long', async () => {
+    const { scraper, fs } = wiredScraper(oneSource(), '2026-09-01T08:00:00Z');
+    const long = 'Koninklijke Sportvereniging Zeer Lange Naam Die Nooit Eindigt Van Hier Tot Ginder';
+    serveFile(fs, 'club.ics', feed([[`${long} Cup - KAA Gent - ${long}`, '20261003T184500Z']]));
+    const snapshot = await scraper.scrapeNow();
+    expect(snapshot.ok).toBe(true);
+    expect(snapshot.fixtures[0]!.key.length).toBeLessThanOrEqual(100);
+  });
+
+  it('treats a title with a score but no team as an unreadable row, not as a fixture', async () => {
+    const { scraper, fs } = wiredScraper(oneSource(), '2026-09-01T08:00:00Z');
+    serveFile(
+      fs,
+      'club.ics',
+      feed([
+        ['KAA Gent - (2-1)', '20261003T184500Z'],
+        ['KAA Gent - KRC Genk', '20261010T184500Z'],
+        ['KAA Gent - Antwerp', '20261017T184500Z'],
+        ['KAA Gent - Standard', '20261024T184500Z'],
+        ['KAA Gent - Westerlo', '20261031T184500Z'],
+      ]),
+    );
+    const snapshot = await scraper.scrapeNow();
+    expect(snapshot.ok).toBe(true);
+    expect(snapshot.fixtures.map((f) => f.away)).toEqual(['KRC Genk', 'Antwerp', 'Standard', 'Westerlo']);
+  });
+});

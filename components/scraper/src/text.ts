@@ -24,9 +24,12 @@ export function normaliseName(name: string): string {
     .trim();
 }
 
-/** A slug (`Slug` in the contracts) from any name; `fallback` when nothing usable remains. */
-export function slugify(name: string, fallback = 'unknown'): string {
-  const slug = normaliseName(name).replace(/ /g, '-').slice(0, 64).replace(/-+$/, '');
+/**
+ * A slug (`Slug` in the contracts) from any name, at most `max` characters; `fallback` when nothing usable
+ * remains.
+ */
+export function slugify(name: string, fallback = 'unknown', max = 64): string {
+  const slug = normaliseName(name).replace(/ /g, '-').slice(0, max).replace(/-+$/, '');
   return slug.length > 0 ? slug : fallback;
 }
 
@@ -47,9 +50,12 @@ export class AliasTable {
     return this.byName.get(normaliseName(name));
   }
 
-  /** The canonical id for `name`, or its slug when the table does not know it. */
+  /**
+   * The canonical id for `name`, or its slug (at most 30 characters, so a fixture key stays a usable event
+   * id of at most 100) when the table does not know it.
+   */
   canonical(name: string, fallback = 'unknown'): string {
-    return this.lookup(name) ?? slugify(name, fallback);
+    return this.lookup(name) ?? slugify(name, fallback, 30);
   }
 }
 

@@ -25,7 +25,11 @@ export function splitFixtureTitle(
     );
   }
   const [a, b, c] = parts as [string, string, string?];
-  const strip = (s: string) => s.replace(TRAILING_SCORE, '').trim();
+  const strip = (s: string) => {
+    const team = s.replace(TRAILING_SCORE, '').trim();
+    if (team === '') throw new Error(`Expected team names in \`${cleanText(title)}\`, got a score only`);
+    return team;
+  };
   if (c === undefined) return { home: strip(a), away: strip(b) };
   return { competition: a, home: strip(b), away: strip(c) };
 }
