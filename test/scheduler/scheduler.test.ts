@@ -212,6 +212,21 @@ describe('commands', () => {
     expect(h.light()).toBe(false);
   });
 
+  it('rejects moving an alert to a window longer than 24 hours, changing nothing', async () => {
+    await withGame();
+    const r = await h.send(
+      command('updateAlert', {
+        alertId: FINAL,
+        start: '2026-09-10T12:00:00.000Z',
+        end: '2026-09-12T12:00:00.000Z',
+      }),
+    );
+    expect(r?.error).toMatchObject({ code: 'INVALID_ARGS', path: 'args.end' });
+    expect(h.scheduler.plan().entries.find((a) => a.id === FINAL)?.start).toBe(
+      Date.parse('2026-09-12T14:00:00.000Z'),
+    );
+  });
+
   it('disables and enables an alert', async () => {
     await withGame({ now: '2026-09-12T14:05:00Z' });
     await h.send(command('disableAlert', { alertId: FINAL }));

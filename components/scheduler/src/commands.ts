@@ -32,6 +32,9 @@ export interface CommandEffect {
 
 export type CommandOutcome = { ok: true; effect: CommandEffect } | { ok: false; error: ResultError };
 
+/** The longest alert `updateAlert` accepts: a light on for longer is a mistake, not an alert. */
+export const MAX_ALERT_MS = 24 * 3_600_000;
+
 const fail = (code: ResultError['code'], message: string, path?: string): CommandOutcome => ({
   ok: false,
   error: { code, message, ...(path === undefined ? {} : { path }) },
@@ -99,13 +102,22 @@ function without<T extends object, K extends keyof T>(value: T, key: K): Omit<T,
 const handlers: { [T in Command['type']]: (env: CommandEnv, command: CommandOf<T>) => CommandOutcome } = {
   snoozeAlert: (env, c) =>
     editAlert(env, c, (edit) => ({ ...edit, snoozedUntil: Date.parse(c.args.until) }), { snoozed: 1 }),
-  updateAlert: (env, c) =>
-    editAlert(env, c, (edit, start) => ({
+  updateAlert: (env, c) => {
+    const length = Date.parse(c.args.end) - Date.parse(c.args.start);
+    if (length > MAX_ALERT_MS) {
+      return fail(
+        'INVALID_ARGS',
+        `\`args.end\`: an alert may last at most 24 h, got ${(length / 3_600_000).toFixed(1)} h`,
+        'args.end',
+      );
+    }
+    return editAlert(env, c, (edit, start) => ({
       ...edit,
       start: Date.parse(c.args.start),
       end: Date.parse(c.args.end),
       baseStart: start,
-    })),
+    }));
+  },
   disableAlert: (env, c) => editAlert(env, c, (edit) => ({ ...edit, disabled: true })),
   enableAlert: (env, c) => editAlert(env, c, (edit) => without(edit, 'disabled')),
   snoozeEvent: (env, c) => {
