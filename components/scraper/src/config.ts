@@ -124,7 +124,7 @@ export const ScraperConfigSchema = z
       .string()
       .regex(/^[A-Za-z0-9._-]+$/, 'must be a plain file name in the work folder')
       .max(100),
-    /** User-Agent of every request. */
+    /** User-Agent of every request. @default `matchday-alert-scraper/1.0 (home-game alert light …)` */
     userAgent: z.string().min(1).max(300),
     http: z.strictObject({
       /** Deadline of one attempt, headers and body together (ms). @default 15000 */
@@ -144,7 +144,7 @@ export const ScraperConfigSchema = z
       /** Redirects followed per fetch. @default 3 */
       maxRedirects: z.number().int().min(0).max(10),
     }),
-    /** Accepted media types per source kind. */
+    /** Accepted media types per source kind. @default html: text/html, application/xhtml+xml; ics: text/calendar, text/plain, application/octet-stream; proleague: text/html, application/json */
     contentTypes: z.strictObject({
       html: z.array(Text).min(1).max(10),
       ics: z.array(Text).min(1).max(10),
@@ -154,23 +154,23 @@ export const ScraperConfigSchema = z
     maxParseErrorRatio: z.number().min(0).max(1),
     /** Rows of the same pairing from two sources at most this many days apart are one game. @default 3 */
     mergeWindowDays: z.number().int().min(0).max(14),
-    /** Title/status words that mark postponed or cancelled games in feeds. */
+    /** Title/status words that mark postponed or cancelled games in feeds. @default see the recipe (nl, fr, en, es, de) */
     statusMarkers: Markers,
     home: z.strictObject({
-      /** Our teams (canonical id → aliases): first team, Jong KAA Gent, Ladies. */
+      /** Our teams (canonical id → aliases). @default kaa-gent, jong-kaa-gent, kaa-gent-ladies with their aliases */
       teams: z.record(Slug, Aliases.min(1)),
-      /** Our stadium's names over the years. */
+      /** Our stadium's names over the years. @default Jules Ottenstadion … Planet Group Arena, KAA Gent Stadium, Arteveldestadion */
       venues: z.array(Text).min(1).max(50),
     }),
-    /** Opponents' aliases (canonical id → names); unknown opponents are slugified. */
+    /** Opponents' aliases (canonical id → names); unknown opponents are slugified. @default Belgian clubs and recent European opponents */
     teamAliases: AliasMap,
-    /** Competition aliases (canonical slug → names). */
+    /** Competition aliases (canonical slug → names). @default jpl, challenger-pro-league, belgian-cup, belgian-supercup, ucl, uel, uecl, super-league-women, friendly */
     competitionAliases: AliasMap,
-    /** Pro League competition UUID → competition name or slug. */
+    /** Pro League competition UUID → competition name or slug. @default the JPL and Challenger Pro League ids */
     proLeagueCompetitions: z.record(z.string().min(1).max(100), Text),
-    /** Named HTML site profiles. */
+    /** Named HTML site profiles. @default kaagent-2012-table, maker-match-card */
     profiles: z.record(Slug, SiteProfile),
-    /** Sources in precedence order (first wins a merge). */
+    /** Sources in precedence order (first wins a merge). @default kaagent (enabled), proleague-jpl, jong-kaa-gent (disabled) */
     sources: z.array(Source).min(1).max(20),
   })
   .superRefine((c, ctx) => {
