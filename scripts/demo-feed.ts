@@ -17,7 +17,11 @@ import { parseArgs } from 'node:util';
 export function demoFeed(now: number, minutes: number): { text: string; kickoff: Date } {
   const step = 5 * 60_000;
   const kickoff = new Date(Math.ceil((now + minutes * 60_000) / step) * step);
-  const at = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const at = (d: Date) =>
+    d
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
   const plusDays = (days: number) => new Date(kickoff.getTime() + days * 86_400_000);
   const event = (uid: string, start: Date, summary: string, location: string) => [
     'BEGIN:VEVENT',
@@ -38,7 +42,12 @@ export function demoFeed(now: number, minutes: number): { text: string; kickoff:
     'X-WR-CALNAME:KAA Gent (demo)',
     ...event('home-soon', kickoff, 'Jupiler Pro League - KAA Gent - KRC Genk', 'Planet Group Arena'),
     ...event('away', plusDays(4), 'Jupiler Pro League - Club Brugge - KAA Gent', 'Jan Breydelstadion'),
-    ...event('home-later', plusDays(8), 'Jupiler Pro League - KAA Gent - RSC Anderlecht', 'Planet Group Arena'),
+    ...event(
+      'home-later',
+      plusDays(8),
+      'Jupiler Pro League - KAA Gent - RSC Anderlecht',
+      'Planet Group Arena',
+    ),
     'END:VCALENDAR',
   ];
   return { text: `${lines.join('\r\n')}\r\n`, kickoff };
@@ -47,7 +56,10 @@ export function demoFeed(now: number, minutes: number): { text: string; kickoff:
 function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { minutes: { type: 'string', default: '40' }, file: { type: 'string', default: 'demo-feed.ics' } },
+    options: {
+      minutes: { type: 'string', default: '40' },
+      file: { type: 'string', default: 'demo-feed.ics' },
+    },
   });
   const folder = positionals[0];
   const minutes = Number(values.minutes);
@@ -61,7 +73,9 @@ function main(): void {
   const target = join(dir, values.file);
   writeFileSync(`${target}.tmp`, text);
   renameSync(`${target}.tmp`, target);
-  console.log(JSON.stringify({ event: 'demo.feed.written', path: target, homeKickoff: kickoff.toISOString() }));
+  console.log(
+    JSON.stringify({ event: 'demo.feed.written', path: target, homeKickoff: kickoff.toISOString() }),
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) main();
