@@ -327,6 +327,22 @@ describe('ShadowSync reported state', () => {
     expect(doc.state.reported?.upcomingOmitted).toBe(games.length - upcoming.length);
   });
 
+  it('shrinks reported until it fits when ShadowManager is configured with a smaller limit', async () => {
+    const h = await createHarness({}, '2026-09-01T10:00:00Z', 4096);
+    const games = Array.from({ length: 60 }, (_, i) =>
+      upcomingGame(
+        `2026-27:jpl:kaa-gent:team-${i}#1`,
+        new Date(Date.parse('2026-09-12T18:00:00Z') + i * 7 * 86_400_000).toISOString(),
+      ),
+    );
+    h.scheduler.state = stateSnapshot('2026-09-01T10:00:00.000Z', games);
+    await h.startSync();
+    const doc = h.store.document(THING, SHADOW)!;
+    expect(JSON.stringify(doc.state.reported).length).toBeLessThanOrEqual(4096);
+    expect((doc.state.reported?.upcoming as unknown[] | undefined)?.length).toBeGreaterThan(0);
+    expect(h.logger.events()).toContain('shadowsync.shadow.too-large');
+  });
+
   it('drops applied edits of events that are past once the retention has passed', async () => {
     const h = await createHarness();
     await h.startSync();

@@ -167,11 +167,12 @@ export interface Harness {
 export async function createHarness(
   overrides: Partial<ShadowSyncConfig> = {},
   start = '2026-09-01T10:00:00Z',
+  shadowManagerLimitBytes?: number,
 ): Promise<Harness> {
   const clock = new FakeClock(start);
   const bus = new InMemoryBus();
   const config = defaultConfig(overrides);
-  const store = new FakeShadowStore(clock, bus, config.documentLimitBytes);
+  const store = new FakeShadowStore(clock, bus, shadowManagerLimitBytes ?? config.documentLimitBytes);
   const fs = new MemoryFileSystem();
   const scheduler = new FakeScheduler(bus);
   await scheduler.start();

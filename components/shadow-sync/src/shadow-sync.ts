@@ -33,6 +33,8 @@ import { buildReported, bytesOf, type JsonObject, patchOf, splitLedgerKey } from
 
 /** The ledger's file name in the work folder. */
 export const LEDGER_FILE = 'shadow-sync-ledger.json';
+/** The smallest document limit ShadowSync shrinks to when ShadowManager refuses its writes for size. */
+const MIN_LIMIT_BYTES = 1024;
 /** Wait after a failed reconciliation (an IPC error) before the next attempt, ms. */
 const RETRY_AFTER_FAILURE_MS = 2000;
 /** Every clientToken ShadowSync writes with starts with this; updates carrying it are its own. */
@@ -87,6 +89,8 @@ export function createShadowSync(ctx: ComponentContext<ShadowSyncConfig>): Compo
   let periodicTimer: Timer | undefined;
   let retryTimer: Timer | undefined;
   let hint: ShadowDocument | undefined;
+  /** A smaller document limit learnt from ShadowManager refusing a write for size. */
+  let limitBytes: number | undefined;
   /** The version our last write produced: a hint older than it is stale. */
   let writtenVersion = 0;
 
@@ -343,7 +347,7 @@ export function createShadowSync(ctx: ComponentContext<ShadowSyncConfig>): Compo
         relay: latestRelay,
         entries: ledger.all(),
         desiredBytes: desiredAfter === undefined ? 0 : bytesOf(desiredAfter),
-        limitBytes: config.documentLimitBytes,
+        limitBytes: limitBytes ?? config.documentLimitBytes,
         reserveBytes: config.reserveBytes,
         maxRejected: config.maxRejected,
         minUpcoming: config.minUpcomingEvents,
@@ -363,6 +367,15 @@ export function createShadowSync(ctx: ComponentContext<ShadowSyncConfig>): Compo
         logger.debug('shadowsync.shadow.written', { reason, version: doc ? doc.version + 1 : 1 });
         return;
       } catch (error) {
+        if (error instanceof GreengrassError && error.code === 'InvalidArgumentsError') {
+          // ShadowManager's own limit is smaller than ours: report within less until it fits
+          limitBytes = Math.max(
+            MIN_LIMIT_BYTES,
+            Math.floor((limitBytes ?? config.documentLimitBytes) * 0.75),
+          );
+          logger.warn('shadowsync.shadow.too-large', { reason, attempt, limitBytes });
+          continue;
+        }
         if (error instanceof GreengrassError && error.code === 'ConflictError') {
           logger.info('shadowsync.shadow.conflict', { reason, attempt });
           continue;
