@@ -13,6 +13,26 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
+/**
+ * The Scraper's configuration merge for the `npm start` deployment (local-core/deployments/laptop.json):
+ * read the demo feed from the work folder, rescrape every 5 minutes.
+ */
+export const DEMO_SCRAPER_CONFIG = {
+  scrapeIntervalMinutes: 5,
+  sources: [
+    {
+      id: 'demo',
+      kind: 'ics',
+      url: 'file:demo-feed.ics',
+      enabled: true,
+      teams: ['kaa-gent'],
+      minRows: 1,
+      titleFormat: 'auto',
+      locationIsVenue: true,
+    },
+  ],
+} as const;
+
 /** The demo feed for a home kick-off `minutes` after `now` (ms), as iCalendar text with CRLF lines. */
 export function demoFeed(now: number, minutes: number): { text: string; kickoff: Date } {
   const step = 5 * 60_000;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FixturesSnapshot } from '../../components/shared/contracts/index.ts';
-import { demoFeed } from '../../scripts/demo-feed.ts';
+import { DEMO_SCRAPER_CONFIG, demoFeed } from '../../scripts/demo-feed.ts';
 import { type LocalCoreHandle, startLocalCore } from '../support/local-core-harness.ts';
 import { FIXTURES } from './helpers.ts';
 
@@ -15,23 +15,6 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const SCRAPER = 'com.matchdayalert.Scraper';
 const PROBE = 'test.ScraperProbe';
 const THING = 'matchday-laptop';
-
-/** The Scraper's configuration merge for local-core/deployments/laptop.json. */
-export const LAPTOP_MERGE = {
-  scrapeIntervalMinutes: 5,
-  sources: [
-    {
-      id: 'demo',
-      kind: 'ics',
-      url: 'file:demo-feed.ics',
-      enabled: true,
-      teams: ['kaa-gent'],
-      minRows: 1,
-      titleFormat: 'auto',
-      locationIsVenue: true,
-    },
-  ],
-};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -82,7 +65,7 @@ describe('the laptop demo configuration under local-core', () => {
         components: {
           [SCRAPER]: {
             componentVersion: version,
-            configurationUpdate: { merge: JSON.stringify(LAPTOP_MERGE) },
+            configurationUpdate: { merge: JSON.stringify(DEMO_SCRAPER_CONFIG) },
           },
           [PROBE]: { componentVersion: '1.0.0' },
         },
