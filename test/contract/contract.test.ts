@@ -94,8 +94,11 @@ describe('recipes', () => {
       );
       expect(linux, r.name).toEqual(expect.arrayContaining(['aarch64', 'amd64']));
       for (const m of r.recipe.Manifests) {
-        expect(JSON.stringify(m.Lifecycle), r.name).toContain(
-          `{artifacts:decompressedPath}/${r.dir}/index.cjs`,
+        // `exec` makes node the process the nucleus signals, so SIGTERM reaches the component's own stop.
+        expect(m.Lifecycle.Run, r.name).toMatch(
+          new RegExp(
+            `^exec node( --[a-z-]+(=\\S+)?)* \\{artifacts:decompressedPath\\}/${r.dir}/index\\.cjs$`,
+          ),
         );
       }
     }
