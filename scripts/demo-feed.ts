@@ -34,8 +34,8 @@ export const DEMO_SCRAPER_CONFIG = {
 } as const;
 
 /** The demo feed for a home kick-off `minutes` after `now` (ms), as iCalendar text with CRLF lines. */
-export function demoFeed(now: number, minutes: number): { text: string; kickoff: Date } {
-  const step = 5 * 60_000;
+export function demoFeed(now: number, minutes: number, stepMinutes = 5): { text: string; kickoff: Date } {
+  const step = stepMinutes * 60_000;
   const kickoff = new Date(Math.ceil((now + minutes * 60_000) / step) * step);
   const at = (d: Date) =>
     d

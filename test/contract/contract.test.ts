@@ -95,7 +95,7 @@ describe('recipes', () => {
       expect(linux, r.name).toEqual(expect.arrayContaining(['aarch64', 'amd64']));
       for (const m of r.recipe.Manifests) {
         // `exec` makes node the process the nucleus signals, so SIGTERM reaches the component's own stop.
-        expect(m.Lifecycle.Run, r.name).toMatch(
+        expect(m.Lifecycle.Run ?? m.Lifecycle.Startup, r.name).toMatch(
           new RegExp(
             `^exec node( --[a-z-]+(=\\S+)?)* \\{artifacts:decompressedPath\\}/${r.dir}/index\\.cjs$`,
           ),
