@@ -35,9 +35,9 @@ const RECIPE = parseYaml(readFileSync(join(ROOT, 'recipes', 'com.matchdayalert.S
   };
 };
 const DEFAULTS = RECIPE.ComponentConfiguration.DefaultConfiguration;
-/** The node flags of the recipe's Run line (`node <flags> {artifacts:decompressedPath}/scraper/index.cjs`). */
+/** The node flags of the recipe's Run line (`[exec] node <flags> {artifacts:decompressedPath}/scraper/index.cjs`). */
 const SHIPPED_FLAGS = (
-  /Run:\s*node\s+(.*?)\s*\{artifacts:decompressedPath\}/.exec(
+  /Run:\s*(?:exec\s+)?node\s+(.*?)\s*\{artifacts:decompressedPath\}/.exec(
     readFileSync(join(ROOT, 'recipes', 'com.matchdayalert.Scraper.yaml'), 'utf8'),
   )?.[1] ?? ''
 )

@@ -25,7 +25,7 @@ describe('parseScraperConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.field).toBe('timeZone');
     expect(error.message).toBe(
-      'Invalid configuration `timeZone`: must be an IANA time zone such as `Europe/Brussels`, got `"Mars/Olympus"`',
+      'Invalid configuration `timeZone`: must be an IANA time zone such as `Europe/Brussels` (got `"Mars/Olympus"`)',
     );
   });
 
@@ -50,7 +50,7 @@ describe('parseScraperConfig', () => {
   it('rejects a URL that is neither http(s) nor file:', () => {
     const raw = recipeDefaults() as { sources: Record<string, unknown>[] };
     raw.sources[0]!.url = 'ftp://example.org/x.ics';
-    expect(errorOf(raw).message).toMatch(/must be an `http\(s\):\/\/` or `file:` URL, got `"ftp/);
+    expect(errorOf(raw).message).toMatch(/must be an `http\(s\):\/\/` or `file:` URL \(got `"ftp/);
   });
 
   it('rejects a time format with an unclosed quote', () => {
@@ -65,6 +65,6 @@ describe('parseScraperConfig', () => {
 
   it('rejects a missing key instead of assuming a default', () => {
     const { http: _http, ...rest } = recipeDefaults();
-    expect(errorOf(rest).message).toMatch(/^Invalid configuration `http`: .*got nothing$/);
+    expect(errorOf(rest).message).toMatch(/^Invalid configuration `http`: .*\(got nothing\)$/);
   });
 });

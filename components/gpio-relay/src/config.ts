@@ -4,11 +4,10 @@
  * naming the field, the expectation and the value.
  */
 import { z } from 'zod';
-import { describeZodError } from '../../shared/contracts/index.ts';
-import { ConfigError } from '../../shared/errors.ts';
+import { intBetween, parseComponentConfig } from '../../shared/runtime/parse-config.ts';
 import { DRIVER_CHOICES } from './relay-driver.ts';
 
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const int = intBetween;
 
 export const GpioRelayConfigSchema = z.strictObject({
   /** BCM GPIO number of the relay input on the 40-pin header (not the physical pin number). @default 17 */
@@ -42,28 +41,7 @@ export const GpioRelayConfigSchema = z.strictObject({
 
 export type GpioRelayConfig = z.infer<typeof GpioRelayConfigSchema>;
 
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
-}
-
 /** Validates the raw component configuration; throws a `ConfigError` naming the first failing field. */
 export function parseGpioRelayConfig(raw: unknown): GpioRelayConfig {
-  const parsed = GpioRelayConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const { path, message } = describeZodError(parsed.error);
-    const issuePath = parsed.error.issues[0]?.path ?? [];
-    const value = issuePath.reduce<unknown>(
-      (node, key) =>
-        node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined,
-      raw,
-    );
-    throw new ConfigError(path, `${message} (got \`${JSON.stringify(value) ?? 'undefined'}\`)`, {
-      cause: parsed.error,
-    });
-  }
-  return deepFreeze(parsed.data);
+  return parseComponentConfig(GpioRelayConfigSchema, raw);
 }

@@ -4,10 +4,9 @@
  * field, the expectation and the value.
  */
 import { z } from 'zod';
-import { describeZodError } from '../../shared/contracts/index.ts';
-import { ConfigError } from '../../shared/errors.ts';
+import { intBetween, parseComponentConfig } from '../../shared/runtime/parse-config.ts';
 
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const int = intBetween;
 
 export const JobHandlerConfigSchema = z.strictObject({
   /**
@@ -31,18 +30,5 @@ export type JobHandlerConfig = z.infer<typeof JobHandlerConfigSchema>;
 
 /** Validates the raw component configuration; throws a `ConfigError` naming the first failing field. */
 export function parseJobHandlerConfig(raw: unknown): JobHandlerConfig {
-  const parsed = JobHandlerConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const { path, message } = describeZodError(parsed.error);
-    const issuePath = parsed.error.issues[0]?.path ?? [];
-    const value = issuePath.reduce<unknown>(
-      (node, key) =>
-        node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined,
-      raw,
-    );
-    throw new ConfigError(path, `${message} (got \`${JSON.stringify(value) ?? 'undefined'}\`)`, {
-      cause: parsed.error,
-    });
-  }
-  return Object.freeze(parsed.data);
+  return parseComponentConfig(JobHandlerConfigSchema, raw);
 }

@@ -4,10 +4,10 @@
  */
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { AlertPolicy, describeZodError } from '../../shared/contracts/index.ts';
-import { ConfigError } from '../../shared/errors.ts';
+import { AlertPolicy } from '../../shared/contracts/index.ts';
+import { intBetween, parseComponentConfig } from '../../shared/runtime/parse-config.ts';
 
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const int = intBetween;
 const WallTime = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/, 'must be a local time `HH:mm`');
 const FilePath = z
   .string()
@@ -102,28 +102,7 @@ export const SchedulerConfigSchema = z.strictObject({
 
 export type SchedulerConfig = z.infer<typeof SchedulerConfigSchema>;
 
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
-}
-
 /** Validates the raw component configuration; throws a `ConfigError` naming the first failing field. */
 export function parseSchedulerConfig(raw: unknown): SchedulerConfig {
-  const parsed = SchedulerConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const { path, message } = describeZodError(parsed.error);
-    const issuePath = parsed.error.issues[0]?.path ?? [];
-    const value = issuePath.reduce<unknown>(
-      (node, key) =>
-        node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined,
-      raw,
-    );
-    throw new ConfigError(path, `${message} (got \`${JSON.stringify(value) ?? 'undefined'}\`)`, {
-      cause: parsed.error,
-    });
-  }
-  return deepFreeze(parsed.data);
+  return parseComponentConfig(SchedulerConfigSchema, raw);
 }

@@ -3,8 +3,8 @@
  * DefaultConfiguration) and `parseScraperConfig(raw)` → a frozen, fully checked value.
  */
 import { z } from 'zod';
-import { formatPath, Slug } from '../../shared/contracts/index.ts';
-import { ConfigError } from '../../shared/errors.ts';
+import { Slug } from '../../shared/contracts/index.ts';
+import { parseComponentConfig } from '../../shared/runtime/parse-config.ts';
 import { compileFormat, isValidZone } from './local-time.ts';
 
 const Zone = z.string().refine(isValidZone, 'must be an IANA time zone such as `Europe/Brussels`');
@@ -213,34 +213,7 @@ export type ScraperConfig = Readonly<z.infer<typeof ScraperConfigSchema>>;
 export type SourceConfig = ScraperConfig['sources'][number];
 export type SiteProfileConfig = z.infer<typeof SiteProfile>;
 
-/** Validates the raw configuration; throws a `ConfigError` naming the field, the expectation and the value. */
+/** Validates the raw component configuration; throws a `ConfigError` naming the first failing field. */
 export function parseScraperConfig(raw: unknown): ScraperConfig {
-  const result = ScraperConfigSchema.safeParse(raw);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const field = formatPath(issue.path);
-    const value = valueAt(raw, issue.path);
-    throw new ConfigError(
-      field,
-      `${issue.message}, got ${value === undefined ? 'nothing' : `\`${JSON.stringify(value)?.slice(0, 120)}\``}`,
-    );
-  }
-  return deepFreeze(result.data);
-}
-
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  let v = raw;
-  for (const key of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[key];
-  }
-  return v;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
+  return parseComponentConfig(ScraperConfigSchema, raw);
 }
