@@ -6,6 +6,7 @@
  * - server RSS idle (after GC) and under load (peak while publishing).
  * Prints a table and writes bench/results/local-core-ipc.json. Exit code 1 when messages were lost.
  */
+
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeRpcMessage, FrameDecoder, type Message } from '../local-core/src/ipc/frame-codec.ts';
+import { LOCAL_CORE_NODE_FLAGS } from '../scripts/local-core-flags.ts';
 import { EXAMPLE_MESSAGES } from './support/example-messages.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -91,7 +93,7 @@ const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 type ServerMode = 'bundle' | 'tsx';
 
-/** Starts the IPC server in a child: `bundle` = esbuild output on plain node, `tsx` = as `npx local-core` runs. */
+/** Starts the IPC server in a child: `bundle` = esbuild output on plain node with npm start's flags, `tsx` = as `npx local-core` runs. */
 async function startServer(mode: ServerMode, bundlePath: string, socketPath: string) {
   const profile = process.env.BENCH_SERVER_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`]
@@ -100,7 +102,12 @@ async function startServer(mode: ServerMode, bundlePath: string, socketPath: str
     mode === 'bundle' ? bundlePath : fileURLToPath(import.meta.url),
     ['--server', socketPath],
     {
-      execArgv: [...(mode === 'tsx' ? ['--import', 'tsx'] : []), '--expose-gc', ...profile],
+      // the bundle runs with npm start's node flags, so its figures are what a laptop gets
+      execArgv: [
+        ...(mode === 'tsx' ? ['--import', 'tsx'] : LOCAL_CORE_NODE_FLAGS),
+        '--expose-gc',
+        ...profile,
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
   );

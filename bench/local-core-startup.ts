@@ -16,7 +16,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { buildLocalCore } from '../scripts/build.ts';
+import { LOCAL_CORE_NODE_FLAGS } from '../scripts/local-core-flags.ts';
 import { startLocalCore } from '../test/support/local-core-harness.ts';
 import { bareCrtRss, percentile, rssOf, settle, writeResults } from './support/measure.ts';
 
@@ -101,19 +102,11 @@ async function once(dir: string, run: number) {
   }
 }
 
-/** The same CLI bundled with esbuild and run by plain node (no tsx loader in the process). */
+/** The same CLI bundled with esbuild and run by plain node with npm start's flags (no tsx loader). */
 async function bundledIdleRss(dir: string): Promise<number> {
   // Inside the repo so the external packages resolve from its node_modules.
-  const outfile = join(ROOT, 'node_modules', '.cache', 'local-core-bench', 'local-core.mjs');
-  await build({
-    entryPoints: [join(ROOT, 'local-core', 'src', 'cli.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    outfile,
-    logLevel: 'silent',
-  });
+  // What `npm start` runs: the bundle `npm run build` makes, with start.ts's node flags.
+  const outfile = await buildLocalCore();
   const { recipes, artifacts, names } = fixtures(dir);
   const root = join(dir, 'root-bundled');
   const deploymentFile = join(dir, 'bundled-deployment.json');
@@ -135,7 +128,7 @@ async function bundledIdleRss(dir: string): Promise<number> {
     '--root',
     root,
   ];
-  const child = spawn(process.execPath, [outfile, ...args], {
+  const child = spawn(process.execPath, [...LOCAL_CORE_NODE_FLAGS, outfile, ...args], {
     cwd: ROOT,
     stdio: 'ignore',
     env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') },
@@ -215,7 +208,7 @@ try {
       results.startupToAllConnectedMs.max.toFixed(0),
     ],
     ['local-core idle RSS (MiB)', results.idleRssMiB.p50.toFixed(1), results.idleRssMiB.max.toFixed(1)],
-    ['idle RSS, esbuild bundle (MiB)', results.bundledIdleRssMiB.toFixed(1), ''],
+    ['idle RSS as npm start runs it: bundle + flags (MiB)', results.bundledIdleRssMiB.toFixed(1), ''],
     ['bare node + aws-crt RSS (MiB)', results.bareNodeCrtRssMiB.toFixed(1), ''],
     ['idle RSS / bare', results.idleRssRatioToBare.toFixed(2), ''],
   ];

@@ -163,8 +163,8 @@ export async function buildComponent(
 }
 
 /**
- * Builds every shipping component whose sources exist into `outArtifactsDir`, unless a stamp shows that
- * nothing under components/, recipes/ or scripts/ changed since the last build there.
+ * Builds every shipping component whose sources exist into `outArtifactsDir`, and local-core's bundle,
+ * unless a stamp shows that nothing under components/, recipes/, scripts/ or local-core/ changed since.
  */
 export async function buildAll(
   outArtifactsDir: string,
@@ -178,6 +178,7 @@ export async function buildAll(
     if (!existsSync(join(ROOT, 'components', recipe.dir, 'src', 'main.ts'))) continue;
     built.push(await buildComponent(recipe, outArtifactsDir));
   }
+  await buildLocalCore();
   mkdirSync(outArtifactsDir, { recursive: true });
   writeFileSync(stampFile, stamp);
   return built;
@@ -187,7 +188,7 @@ export async function buildAll(
 function sourceStamp(): string {
   let newest = 0;
   let count = 0;
-  for (const dir of ['components', 'recipes', 'scripts']) {
+  for (const dir of ['components', 'recipes', 'scripts', 'local-core']) {
     for (const entry of readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })) {
       if (!entry.isFile()) continue;
       count++;
@@ -229,6 +230,26 @@ function readTree(dir: string): Record<string, Uint8Array> {
   return files;
 }
 
+/**
+ * Bundles local-core's CLI for `npm start`: plain node runs it without the tsx loader in the process
+ * (≈35 MB less RSS). Packages stay external and resolve from the repository's node_modules.
+ */
+export async function buildLocalCore(): Promise<string> {
+  const outfile = join(ROOT, 'build', 'local-core', 'local-core.mjs');
+  await build({
+    entryPoints: [join(ROOT, 'local-core', 'src', 'cli.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    outfile,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -258,6 +279,8 @@ async function main(): Promise<void> {
       cpSync(recipe.file, join(recipesOut, `recipe${recipe.file.endsWith('.json') ? '.json' : '.yaml'}`));
     }
   }
+  if (!values.gdk && values.component === undefined)
+    console.log(`local-core → ${relative(ROOT, await buildLocalCore())}`);
   console.table(
     built.map((b) => ({
       component: b.name,

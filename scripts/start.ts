@@ -11,10 +11,11 @@
  * --real-site    no demo feed: the Scraper reads the club site with its recipe's default sources
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { demoFeed } from './demo-feed.ts';
+import { LOCAL_CORE_NODE_FLAGS } from './local-core-flags.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const THING = 'matchday-laptop';
@@ -90,12 +91,16 @@ function main(): void {
     }),
   );
 
+  // `npm run build` bundles local-core; without the bundle (tsx scripts/start.ts alone) run the sources.
+  const bundle = join(ROOT, 'build', 'local-core', 'local-core.mjs');
+  const entry = existsSync(bundle)
+    ? [bundle]
+    : ['--import', 'tsx', join(ROOT, 'local-core', 'src', 'cli.ts')];
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      join(ROOT, 'local-core', 'src', 'cli.ts'),
+      ...LOCAL_CORE_NODE_FLAGS,
+      ...entry,
       'run',
       '--recipes',
       join(ROOT, 'recipes'),

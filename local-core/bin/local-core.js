@@ -5,9 +5,14 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const child = spawn(process.execPath, ['--import', 'tsx', cli, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
+// A 1 MB young generation keeps a long-running `local-core run` smaller; see scripts/start.ts.
+const child = spawn(
+  process.execPath,
+  ['--max-semi-space-size=1', '--import', 'tsx', cli, ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+  },
+);
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => child.kill(signal));
 }
