@@ -1,8 +1,8 @@
 /**
  * GpioRelay benchmark (issue 6).
  * - relay/set → driver write through local-core: the probe peer (real IPC client) publishes
- *   `matchday/relay/set` and waits for the `matchday/relay/state` that GpioRelay publishes once the
- *   simulated driver's write has finished — a round trip, so an upper bound of the one-way latency.
+ *   `matchday/relay/set`; one way is until the simulated driver's durable write renames its state file
+ *   (inotify), the round trip until the `matchday/relay/state` GpioRelay publishes afterwards.
  * - the same path inside one process (in-memory bus, real timers): set published → driver.write called.
  * - idle RSS of the GpioRelay process under local-core after a forced GC (SIGUSR2 to a preloaded hook),
  *   right after start and again after the latency run, against a bare node + aws-crt process measured in
@@ -10,9 +10,9 @@
  *
  *   npm run bench:gpio-relay            prints tables, writes bench/results/gpio-relay.json
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { GpioRelayConfig } from '../components/gpio-relay/src/config.ts';
 import { createGpioRelay } from '../components/gpio-relay/src/gpio-relay.ts';
 import type { RelayDriver } from '../components/gpio-relay/src/relay-driver.ts';
@@ -154,6 +154,7 @@ async function main(): Promise<void> {
     .filter(Boolean)
     .join(' ');
   let roundTrip: Stats | undefined;
+  let oneWay: Stats | undefined;
   let roundTripTmpfs: Stats | undefined;
   let idleRss = 0;
   let afterLoadRss = 0;
@@ -168,7 +169,23 @@ async function main(): Promise<void> {
     await settle(3000);
     idleRss = await rssAfterGc();
     await stack.bench(50);
-    roundTrip = stats(await stack.bench(ROUND_TRIPS));
+    // One way: the simulated driver's durable write ends with a rename of its state file, seen here
+    // through inotify; both clocks are timeOrigin + performance.now() on this machine.
+    const stateFile = findFile(stack.folder, 'simulated-relay.json');
+    const renames: number[] = [];
+    const watcher = watch(dirname(stateFile), (event, file) => {
+      if (event === 'rename' && file === 'simulated-relay.json')
+        renames.push(performance.timeOrigin + performance.now());
+    });
+    const timed = await stack.benchTimed(ROUND_TRIPS);
+    watcher.close();
+    roundTrip = stats(timed.samples);
+    oneWay = stats(
+      timed.sentAt.flatMap((sent, i) => {
+        const written = renames.find((t) => t >= sent && t <= sent + timed.samples[i]!);
+        return written === undefined ? [] : [written - sent];
+      }),
+    );
     await stack.publish(TOPICS.relaySet.name, { on: false, reason: 'idle' });
     await settle(2000);
     afterLoadRss = await rssAfterGc();
@@ -197,6 +214,7 @@ async function main(): Promise<void> {
   });
   console.log('\nrelay/set → driver write');
   console.table({
+    'local-core one way (set published → state file renamed)': round(oneWay!),
     'local-core round trip (set → write → state), upper bound': round(roundTrip),
     ...(roundTripTmpfs ? { 'same, work folder on tmpfs (no fsync cost)': round(roundTripTmpfs) } : {}),
     'in one process (in-memory bus), one way': round(oneProcess),
@@ -213,6 +231,7 @@ async function main(): Promise<void> {
   });
   writeResults('gpio-relay', {
     setToDriverWrite: {
+      localCoreOneWayMs: oneWay,
       localCoreRoundTripMs: roundTrip,
       localCoreRoundTripTmpfsMs: roundTripTmpfs ?? null,
       inMemoryOneWayMs: oneProcess,
@@ -233,3 +252,12 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+/** The first file called `name` below `dir`. */
+function findFile(dir: string, name: string): string {
+  const hit = readdirSync(dir, { recursive: true, withFileTypes: true }).find(
+    (e) => e.isFile() && e.name === name,
+  );
+  if (!hit) throw new Error(`no ${name} below ${dir}`);
+  return join(hit.parentPath, hit.name);
+}

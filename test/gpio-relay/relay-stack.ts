@@ -25,6 +25,8 @@ export interface RelayStack {
   publish(topic: string, message: unknown): Promise<void>;
   /** Round trips relay/set → relay/state measured by the probe, ms. */
   bench(count: number): Promise<number[]>;
+  /** Like `bench`, with when each set was published (epoch ms, µs precision: timeOrigin + now). */
+  benchTimed(count: number): Promise<{ samples: number[]; sentAt: number[] }>;
   states(): RelayState[];
   results(): CommandResult[];
   /** The simulated light, as the driver last wrote it. */
@@ -133,6 +135,8 @@ export async function startRelayStack(
     relayLog,
     publish: async (topic, message) => void (await post('/publish', { topic, message })),
     bench: async (count) => (await post('/bench', { count })).samples as number[],
+    benchTimed: async (count) =>
+      (await post('/bench', { count })) as unknown as { samples: number[]; sentAt: number[] },
     states: () =>
       events()
         .filter((e) => e.topic === 'matchday/relay/state')
