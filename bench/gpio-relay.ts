@@ -10,7 +10,7 @@
  *
  *   npm run bench:gpio-relay            prints tables, writes bench/results/gpio-relay.json
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, watch } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { GpioRelayConfig } from '../components/gpio-relay/src/config.ts';
@@ -31,7 +31,7 @@ import {
 } from '../test/fakes/index.ts';
 import { relayConfig } from '../test/gpio-relay/helpers.ts';
 import { startRelayStack } from '../test/gpio-relay/relay-stack.ts';
-import { bareCrtRss, percentile, rssOf, settle, writeResults } from './support/measure.ts';
+import { bareCrtRss, componentPid, percentile, rssOf, settle, writeResults } from './support/measure.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 500);
@@ -54,22 +54,6 @@ function stats(samples: number[]): Stats {
     p99: percentile(sorted, 0.99),
     max: sorted.at(-1) ?? Number.NaN,
   };
-}
-
-/** The pid of the node process running the GpioRelay bundle under `folder` (Run `exec`s node). */
-function relayPid(folder: string): number {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (
-        cmdline[0]?.endsWith('node') &&
-        cmdline.some((a) => a.startsWith(folder) && a.endsWith('gpio-relay/index.cjs'))
-      )
-        return Number(entry);
-    } catch {}
-  }
-  throw new Error(`no GpioRelay process under ${folder}`);
 }
 
 async function inMemory(): Promise<Stats> {
@@ -160,7 +144,7 @@ async function main(): Promise<void> {
   let afterLoadRss = 0;
   const stack = await startRelayStack();
   try {
-    const pid = relayPid(stack.folder);
+    const pid = componentPid(stack.folder, 'gpio-relay');
     const rssAfterGc = async () => {
       process.kill(pid, 'SIGUSR2');
       await settle(1000);

@@ -9,7 +9,7 @@
  *
  *   npm run bench:scheduler            prints tables, writes bench/results/scheduler.json
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { SchedulerConfig } from '../components/scheduler/src/config.ts';
@@ -31,7 +31,7 @@ import {
 } from '../test/fakes/index.ts';
 import { startSchedulerStack, testConfig } from '../test/scheduler/scheduler-stack.ts';
 import { configWith } from '../test/scheduler/support.ts';
-import { bareCrtRss, percentile, rssOf, settle, writeResults } from './support/measure.ts';
+import { bareCrtRss, componentPid, percentile, rssOf, settle, writeResults } from './support/measure.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 150);
@@ -216,22 +216,6 @@ function planning(count: number): { planMs: Stats; relayOnUs: Stats } {
   return { planMs: stats(planMs.slice(2)), relayOnUs: stats(relayUs.slice(2)) };
 }
 
-function schedulerPid(folder: string): number {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (
-        argv[0]?.endsWith('node') &&
-        argv.some((a) => a.startsWith(folder) && a.endsWith('scheduler/index.cjs'))
-      ) {
-        return Number(entry);
-      }
-    } catch {}
-  }
-  throw new Error(`no Scheduler process under ${folder}`);
-}
-
 function hwmOf(pid: number): number {
   return Number(/VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 }
@@ -280,7 +264,7 @@ async function memory(): Promise<{ idleKiB: number; peakKiB: number; bareKiB: nu
       });
     }
     await stack.waitFor(() => stack.results().length >= 20, 30_000, 'custom events answered');
-    const pid = schedulerPid(stack.folder);
+    const pid = componentPid(stack.folder, 'scheduler');
     await settle(3000);
     process.kill(pid, 'SIGUSR2');
     await settle(1000);

@@ -1,6 +1,6 @@
 /** Measurement helpers shared by the benchmarks. */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -56,4 +56,24 @@ export function writeResults(name: string, results: unknown): void {
   const body = { name, at: new Date().toISOString(), node: process.version, cpus: 2, results };
   writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`);
   console.log(`\nwrote ${file}`);
+}
+
+/**
+ * The pid of the node process running a component bundle (`…/<dir>/index.cjs`) whose path lies under
+ * `folder` (recipes `exec` node, so it is the component process itself). Linux /proc.
+ */
+export function componentPid(folder: string, dir: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (
+        argv[0]?.endsWith('node') &&
+        argv.some((a) => a.startsWith(folder) && a.endsWith(`${dir}/index.cjs`))
+      ) {
+        return Number(entry);
+      }
+    } catch {}
+  }
+  throw new Error(`no ${dir} process under ${folder}`);
 }
