@@ -46,6 +46,16 @@ function storedKey(node: Tree, key: string): string {
   return Object.keys(node).find((candidate) => candidate.toLowerCase() === wanted) ?? key;
 }
 
+/** `node[key]` if `node` has it as an own key (never an inherited value such as `__proto__`). */
+function own(node: Tree, key: string): unknown {
+  return Object.hasOwn(node, key) ? node[key] : undefined;
+}
+
+/** Sets `node[key]` as an own data property: a key named `__proto__` is a plain key, as in the nucleus. */
+function setOwn(node: Tree, key: string, value: unknown): void {
+  Object.defineProperty(node, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
 /** Leaf or removed-node paths where `before` and `after` differ, relative to `base`. */
 function diff(before: unknown, after: unknown, base: readonly string[], out: string[][]): void {
   if (isInterior(before) && isInterior(after)) {
@@ -109,7 +119,7 @@ export function createConfigStore(now: () => number = Date.now): ConfigStore & {
     for (const segment of keyPath) {
       const key = isInterior(node) ? storedKey(node, segment) : segment;
       out.push(key);
-      node = isInterior(node) ? node[key] : undefined;
+      node = isInterior(node) ? own(node, key) : undefined;
     }
     return out;
   }
@@ -148,22 +158,22 @@ export function createConfigStore(now: () => number = Date.now): ConfigStore & {
     for (const [rawKey, incoming] of Object.entries(value)) {
       const key = storedKey(target, rawKey);
       const path = [...base, key];
-      const existing = target[key];
+      const existing = own(target, key);
       const existingTime = current.modtimes.get(keyOf(path));
       if (isInterior(incoming)) {
         if (!isInterior(existing)) {
           if (existing !== undefined && existingTime !== undefined && time < existingTime) continue;
           if (existing !== undefined) forget(current, path);
-          target[key] = {};
+          setOwn(target, key, {});
           touch(current, path, time);
         }
-        merge(current, target[key] as Tree, path, incoming, time, changed);
+        merge(current, own(target, key) as Tree, path, incoming, time, changed);
         continue;
       }
       if (existing !== undefined && existingTime !== undefined && time < existingTime) continue;
       if (isInterior(existing) || !isDeepStrictEqual(existing, incoming) || !Object.hasOwn(target, key)) {
         if (isInterior(existing)) forget(current, path);
-        target[key] = copy(incoming);
+        setOwn(target, key, copy(incoming));
         changed.push(path);
       }
       touch(current, path, time);
@@ -205,12 +215,12 @@ export function createConfigStore(now: () => number = Date.now): ConfigStore & {
           const walked: string[] = [];
           for (const segment of keyPath) {
             walked.push(segment);
-            if (!isInterior(target[segment])) {
-              if (target[segment] !== undefined) forget(current, walked);
-              target[segment] = {};
+            if (!isInterior(own(target, segment))) {
+              if (own(target, segment) !== undefined) forget(current, walked);
+              setOwn(target, segment, {});
               touch(current, walked, time);
             }
-            target = target[segment] as Tree;
+            target = own(target, segment) as Tree;
           }
         }
         if (isInterior(valueToMerge)) {

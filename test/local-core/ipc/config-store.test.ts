@@ -101,6 +101,22 @@ describe('ConfigStore (nucleus/config-store)', () => {
     ]);
   });
 
+  it('keeps a key named __proto__ as a plain key and never merges into Object.prototype', () => {
+    const { store } = storeAt();
+    store.replace('C', { a: 1 });
+    store.update('C', [], JSON.parse('{"__proto__": {"polluted": "merge"}}'), 5_000);
+    store.update('C', ['__proto__', 'inner'], JSON.parse('{"polluted": "path"}'), 5_000);
+    expect([
+      (Object.prototype as Record<string, unknown>).polluted,
+      store.get('C', ['__proto__']),
+      JSON.stringify(store.get('C', [])),
+    ]).toEqual([
+      undefined,
+      { polluted: 'merge', inner: { polluted: 'path' } },
+      '{"a":1,"__proto__":{"polluted":"merge","inner":{"polluted":"path"}}}',
+    ]);
+  });
+
   it('stops notifying after unsubscribe', () => {
     const { store } = storeAt();
     store.replace('C', { a: 1 });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MessageType, stringHeader } from '../../../local-core/src/ipc/frame-codec.ts';
 import { type Harness, type IpcClient, startHarness, waitFor } from './ipc-harness.ts';
+import { bodyText, header, RawClient } from './raw-client.ts';
 
 describe('component configuration through IPC with the real client', () => {
   let harness: Harness;
@@ -136,6 +138,32 @@ describe('component configuration through IPC with the real client', () => {
     await expect(pojo.getConfiguration({ keyPath: ['_secret'] })).resolves.toMatchObject({
       value: { _secret: 2 },
     });
+  });
+
+  it('stores a __proto__ key sent by UpdateConfiguration as a plain key and returns it, leaving Object.prototype alone', async () => {
+    harness.config.replace('Proto', { a: 1 });
+    const raw = await RawClient.open(harness.socketPath);
+    await raw.handshake('TOKEN-Proto');
+    const request = (streamId: number, operation: string, body: string) =>
+      raw.send(MessageType.ApplicationMessage, 0, streamId, { operation: stringHeader(operation) }, body);
+    request(
+      1,
+      'aws.greengrass#UpdateConfiguration',
+      '{"keyPath":[],"timestamp":1e10,"valueToMerge":{"__proto__":{"isAdmin":true}}}',
+    );
+    const updated = await raw.next();
+    request(2, 'aws.greengrass#GetConfiguration', '{"keyPath":["__proto__"]}');
+    const read = await raw.next();
+    raw.destroy();
+    expect([
+      header(updated, 'service-model-type'),
+      bodyText(read),
+      (Object.prototype as Record<string, unknown>).isAdmin,
+    ]).toEqual([
+      'aws.greengrass#UpdateConfigurationResponse',
+      '{"componentName":"Proto","value":{"isAdmin":true}}',
+      undefined,
+    ]);
   });
 
   it('refuses to update accessControl through IPC', async () => {
