@@ -68,6 +68,24 @@ describe('reported document budget', () => {
     expect(Object.keys(reported.events as object)).toEqual(['custom-2']);
   });
 
+  it('shows no rejected edit when maxRejected is 0', () => {
+    const entries: [string, LedgerEntry][] = Array.from({ length: 3 }, (_, i) => [
+      `events/bad-${i}`,
+      {
+        ts: 1,
+        hash: 'abcd1234',
+        outcome: 'rejected',
+        at: NOW + i,
+        error: { code: 'INVALID_ARGS', message: 'bad' },
+      },
+    ]);
+    expect(buildReported(input({ entries, maxRejected: 0 })).rejected).toBeUndefined();
+    expect(Object.keys(buildReported(input({ entries, maxRejected: 2 })).rejected as object)).toEqual([
+      'events/bad-1',
+      'events/bad-2',
+    ]);
+  });
+
   it('gives the same document for the same input', () => {
     const entries = Array.from({ length: 10 }, (_, i) => applied(i));
     expect(JSON.stringify(buildReported(input({ entries })))).toBe(

@@ -94,8 +94,9 @@ export function buildReported(input: ReportInput): JsonObject {
     .sort((a, b) => a[1].at - b[1].at || (a[0] < b[0] ? -1 : 1));
   const rejected = input.entries
     .filter(([, e]) => e.outcome === 'rejected')
-    .sort((a, b) => a[1].at - b[1].at || (a[0] < b[0] ? -1 : 1))
-    .slice(-input.maxRejected);
+    .sort((a, b) => a[1].at - b[1].at || (a[0] < b[0] ? -1 : 1));
+  // the newest `maxRejected` (`slice(-0)` would keep them all)
+  rejected.splice(0, Math.max(0, rejected.length - input.maxRejected));
 
   const place = () => {
     for (const section of SECTIONS) delete reported[section];
