@@ -80,6 +80,13 @@ describe('findDate and findTime', () => {
     });
   });
 
+  it('takes the year its weekday names for a season date more than six months ahead', () => {
+    // In August a season calendar runs to May: 16 May is nearer in 2026, but "zo" (Sunday) is 2027.
+    const august = DateTime.fromISO('2026-08-15T12:00', { zone: BXL });
+    expect(findDate('zo 16 mei', formats('d MMM'), august)?.date).toEqual({ year: 2027, month: 5, day: 16 });
+    expect(findDate('dim. 16/05', formats('dd/MM'), august)?.date).toEqual({ year: 2027, month: 5, day: 16 });
+  });
+
   it('refuses an impossible date or time', () => {
     expect(findDate('31/02/2026', formats('dd/MM/yyyy'), now)).toBeUndefined();
     expect(findTime('25:10', formats('H:mm'))).toBeUndefined();

@@ -118,6 +118,28 @@ const normaliseMonth = (s: string) =>
     .toLowerCase()
     .replace(/\.$/, '');
 
+/** Weekday names (nl, fr, en, es; long and short), accents removed → ISO weekday (1 = Monday). */
+const WEEKDAYS: Readonly<Record<string, number>> = Object.fromEntries(
+  [
+    ['maandag', 'ma', 'lundi', 'lun', 'monday', 'mon', 'lunes'],
+    ['dinsdag', 'di', 'mardi', 'mar', 'tuesday', 'tue', 'tues', 'martes'],
+    ['woensdag', 'wo', 'mercredi', 'mer', 'wednesday', 'wed', 'miercoles', 'mie'],
+    ['donderdag', 'do', 'jeudi', 'jeu', 'thursday', 'thu', 'thur', 'thurs', 'jueves', 'jue'],
+    ['vrijdag', 'vr', 'vendredi', 'ven', 'friday', 'fri', 'viernes', 'vie'],
+    ['zaterdag', 'za', 'samedi', 'sam', 'saturday', 'sat', 'sabado', 'sab'],
+    ['zondag', 'zo', 'dimanche', 'dim', 'sunday', 'sun', 'domingo', 'dom'],
+  ].flatMap((names, i) => names.map((n) => [n, i + 1] as const)),
+);
+
+/** The first weekday named as a whole word in `text`, or `undefined`. */
+function weekdayIn(text: string): number | undefined {
+  for (const word of text.toLowerCase().split(/[^a-z]+/)) {
+    const day = WEEKDAYS[word];
+    if (day !== undefined) return day;
+  }
+  return undefined;
+}
+
 /** A local calendar date. */
 export interface LocalDate {
   readonly year: number;
@@ -132,8 +154,9 @@ export interface LocalTime {
 }
 
 /**
- * Finds the first date in `text`. A format without a year takes the year that puts the date nearest to
- * `nowLocal` (fixture lists span at most a season). Returns the date and the text with the date removed.
+ * Finds the first date in `text`. A format without a year takes the year whose weekday the text names
+ * (`zo 16 mei`), else the year that puts the date nearest to `nowLocal`. Returns the date and the text
+ * with the date removed.
  */
 export function findDate(
   text: string,
@@ -149,7 +172,13 @@ export function findDate(
   if (day === undefined || month === undefined) return undefined;
   let year = m.values.year4 ?? (m.values.year2 !== undefined ? 2000 + m.values.year2 : undefined);
   if (year === undefined) {
-    const candidates = [nowLocal.year - 1, nowLocal.year, nowLocal.year + 1];
+    let candidates = [nowLocal.year - 1, nowLocal.year, nowLocal.year + 1];
+    // A season calendar reaches ten months ahead, past "nearest": a weekday in the text names the year.
+    const weekday = weekdayIn(`${plain.slice(0, m.index)} ${plain.slice(m.index + m.length)}`);
+    const named = candidates.filter(
+      (y) => DateTime.fromObject({ year: y, month, day }, { zone: nowLocal.zone }).weekday === weekday,
+    );
+    if (weekday !== undefined && named.length === 1) candidates = named;
     year = candidates.reduce((best, y) =>
       Math.abs(
         DateTime.fromObject({ year: y, month, day }, { zone: nowLocal.zone }).diff(nowLocal).as('days'),
