@@ -83,7 +83,17 @@ export async function startApiServer(
     void handle(request, response);
   });
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      // An absolute-form target such as `http://[` passes the HTTP parser but not URL: a bad request, not a crash.
+      send(response, 400, {
+        message: `Invalid request target ${request.url}`,
+        __type: 'BadRequestException',
+      });
+      return;
+    }
     const method = (request.method ?? 'GET').toUpperCase();
     let route: Route | undefined;
     let params: Record<string, string> | undefined;

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ApiServer, matchRoute, startApiServer } from '../../../local-core/src/cloud/api-server.ts';
 
@@ -43,5 +44,26 @@ describe('cloud API server', () => {
     expect((await fetch(`${base}/nope`)).status).toBe(404);
     expect((await fetch(`${base}/boom`)).status).toBe(500);
     expect(await (await fetch(`${base}/ok`)).json()).toEqual({ ok: true });
+  });
+
+  it('answers 400 to a request target that is not a URL, and keeps serving', async () => {
+    server = await startApiServer(0, () => undefined);
+    server.route('GET', '/ok', async () => ({ status: 200, body: { ok: true } }));
+    const port = server.port;
+    const statusLine = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write('GET http://[ HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'),
+      );
+      let text = '';
+      const done = () => resolve(text.split('\r\n')[0] ?? '');
+      socket.on('data', (chunk) => {
+        text += chunk;
+      });
+      socket.on('close', done);
+      socket.on('error', done);
+      setTimeout(() => socket.destroy(), 2_000).unref();
+    });
+    expect(statusLine).toBe('HTTP/1.1 400 Bad Request');
+    expect(await (await fetch(`http://127.0.0.1:${port}/ok`)).json()).toEqual({ ok: true });
   });
 });
