@@ -376,6 +376,29 @@ describe('merging sources and keeping keys', () => {
     ]);
   });
 
+  it('does not hand a played game’s ordinal to a new meeting that appears in the scrape it vanishes from', async () => {
+    const { scraper, fs, clock } = wiredScraper(oneSource(), '2026-09-01T08:00:00Z');
+    serveFile(fs, 'club.ics', feed([['Gent - Genk', '20261003T184500Z']]));
+    await scraper.scrapeNow();
+    // Two days after the game (or after a stretch of failed scrapes) the list holds only a new meeting.
+    await clock.advanceTo('2026-10-05T08:00:00Z');
+    serveFile(fs, 'club.ics', feed([['Gent - Genk', '20270305T194500Z']]));
+    const later = await scraper.scrapeNow();
+    expect(later.fixtures.map((f) => [f.key, f.kickoffDate])).toEqual([
+      ['2026-27:unknown:kaa-gent:krc-genk#2', '2027-03-05'],
+    ]);
+  });
+
+  it('keeps the key of a postponed game whose old date has passed when it is given a new date', async () => {
+    const { scraper, fs, clock } = wiredScraper(oneSource(), '2026-09-01T08:00:00Z');
+    serveFile(fs, 'club.ics', feed([['Gent - Genk (uitgesteld)', '20261003T184500Z']]));
+    await scraper.scrapeNow();
+    await clock.advanceTo('2026-10-05T08:00:00Z');
+    serveFile(fs, 'club.ics', feed([['Gent - Genk', '20261028T194500Z']]));
+    const later = await scraper.scrapeNow();
+    expect(later.fixtures.map((f) => f.key)).toEqual(['2026-27:unknown:kaa-gent:krc-genk#1']);
+  });
+
   it("gives a team's own calendar its own team id (Jong KAA Gent called plainly KAA Gent)", async () => {
     const config = configWith([
       icsSource('jong', 'file:jong.ics', { teams: ['jong-kaa-gent'], calendarOf: 'jong-kaa-gent' }),

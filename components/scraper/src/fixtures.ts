@@ -133,9 +133,16 @@ export class FixtureIdentity {
     }
     const out: Fixture[] = [];
     for (const [base, group] of groups) {
+      // A previous game whose date has passed without a postponement was played: it keeps its key only
+      // for a row on (about) its own date, never for another meeting appearing as it vanishes.
       const inPrevious = previous
         .filter((f) => baseOf(f.key) === base)
-        .map((f) => entry(f.key, f.kickoffDate));
+        .map((f) => ({
+          ...entry(f.key, f.kickoffDate),
+          ...(f.kickoffDate < today && f.status === 'scheduled'
+            ? { maxDistance: this.rules.mergeWindowDays }
+            : {}),
+        }));
       const prevKeys = new Set(inPrevious.map((e) => e.key));
       // A game that vanished and comes back keeps its key; one that vanished in the past was played.
       const vanished = ledger
@@ -163,7 +170,7 @@ export class FixtureIdentity {
 
 function matchNearest(
   group: readonly Candidate[],
-  pool: readonly { ordinal: number; day: number }[],
+  pool: readonly { ordinal: number; day: number; maxDistance?: number }[],
   assigned: Map<Candidate, number>,
 ): void {
   const taken = new Set(assigned.values());
@@ -172,7 +179,9 @@ function matchNearest(
     if (assigned.has(c)) continue;
     for (const p of pool) {
       if (taken.has(p.ordinal)) continue;
-      pairs.push({ c, ordinal: p.ordinal, distance: Math.abs(dayNumber(c.row.kickoffDate) - p.day) });
+      const distance = Math.abs(dayNumber(c.row.kickoffDate) - p.day);
+      if (p.maxDistance !== undefined && distance > p.maxDistance) continue;
+      pairs.push({ c, ordinal: p.ordinal, distance });
     }
   }
   pairs.sort((a, b) => a.distance - b.distance || a.ordinal - b.ordinal);
