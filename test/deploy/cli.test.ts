@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -131,7 +131,9 @@ describe('deploy CLI against a fake control plane', () => {
     writeFileSync(file, JSON.stringify(raw));
     const fake = new FakeGreengrass();
     const run = io(fake);
-    expect(await runDeployCli(['apply', '--file', file], run.io)).toBe(1);
+    const code = await runDeployCli(['apply', '--file', file], run.io);
+    rmSync(file, { force: true });
+    expect(code).toBe(1);
     expect(run.err.join('\n')).toContain('iotJobConfiguration.timeoutConfig.inProgressTimeoutInMinutes');
     expect(run.regions).toEqual([]);
   });
