@@ -3,7 +3,7 @@
  * plans against the target's current deployment, creates the deployment and follows each device. With
  * `--local-core <root>` the same document goes to a running local-core instead of AWS.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadShippingRecipes } from '../recipes.ts';
 import {
@@ -149,10 +149,6 @@ async function run(argv: readonly string[], io: DeployIo): Promise<number> {
   }
   io.out(`still in progress after ${waitMinutes} min; follow it with: npm run deploy -- status`);
   return 0;
-}
-
-function join(...parts: string[]): string {
-  return parts.join('/');
 }
 
 function parse(argv: readonly string[]) {
