@@ -285,7 +285,14 @@ async function startControlServer(
 ): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
     void (async () => {
-      const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+      let url: URL;
+      try {
+        url = new URL(request.url ?? '/', 'http://127.0.0.1');
+      } catch {
+        // `GET http://[` passes the HTTP parser but not URL: answer it instead of an unhandled rejection.
+        reply(response, 400, { error: `invalid request target ${request.url}` });
+        return;
+      }
       try {
         if (request.method === 'GET' && url.pathname === '/status') {
           reply(response, 200, core.status());

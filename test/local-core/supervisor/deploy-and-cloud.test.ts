@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -205,5 +206,27 @@ describe('deployments and the IoT Core stand-in (real IPC client in the componen
       version: '1.1.0',
       state: 'RUNNING',
     });
+  });
+
+  it('answers 400 to control and cloud API request targets that are not URLs, and keeps running', async () => {
+    const statusLine = (port: number) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () =>
+          socket.write('GET http://[ HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'),
+        );
+        let text = '';
+        const done = () => resolve(text.split('\r\n')[0] ?? '');
+        socket.on('data', (chunk) => {
+          text += chunk;
+        });
+        socket.on('close', done);
+        socket.on('error', done);
+        setTimeout(() => socket.destroy(), 2_000).unref();
+      });
+    expect([
+      await statusLine(core.endpoints.control.port),
+      await statusLine(core.endpoints.api.port),
+    ]).toEqual(['HTTP/1.1 400 Bad Request', 'HTTP/1.1 400 Bad Request']);
+    expect((await fetch(`${core.endpoints.control.url}/status`)).status).toBe(200);
   });
 });
