@@ -20,9 +20,16 @@ import type {
   GreengrassDeployments,
 } from './port.ts';
 
-/** GreengrassDeployments against AWS in `region`. */
-export function createAwsGreengrassDeployments(region: string): GreengrassDeployments {
-  const client = new GreengrassV2Client({ region });
+/** What the adapter uses of GreengrassV2Client (a stub in the adapter's test). */
+export interface GreengrassV2Sender {
+  send: GreengrassV2Client['send'];
+}
+
+/** GreengrassDeployments against AWS in `region` (or over `client`). */
+export function createAwsGreengrassDeployments(
+  region: string,
+  client: GreengrassV2Sender = new GreengrassV2Client({ region }),
+): GreengrassDeployments {
   return {
     async getCurrentDeployment(targetArn: string): Promise<CurrentDeployment | undefined> {
       const listed = await client.send(

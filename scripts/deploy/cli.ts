@@ -140,7 +140,15 @@ async function run(argv: readonly string[], io: DeployIo): Promise<number> {
   const polls = Math.max(1, Math.ceil((waitMinutes * 60_000) / pollMs));
   let last = '';
   for (let i = 0; i < polls; i += 1) {
-    const report = await collectProgress(port, targetArn, created.deploymentId);
+    let report: Awaited<ReturnType<typeof collectProgress>>;
+    try {
+      report = await collectProgress(port, targetArn, created.deploymentId);
+    } catch (error) {
+      // The deployment exists; a throttled or failed poll must not end the watch.
+      io.err(`progress poll failed, retrying: ${error instanceof Error ? error.message : String(error)}`);
+      await sleep(pollMs);
+      continue;
+    }
     const text = renderProgress(report).join('\n');
     if (text !== last) io.out(text);
     last = text;

@@ -82,6 +82,23 @@ describe('deploy CLI against a fake control plane', () => {
     expect(run.out.join('\n')).toMatch(/pi-a\s+FAILED\s+health HEALTHY; FAILED_ROLLBACK_COMPLETE/);
   });
 
+  it('keeps following the devices when one progress poll fails', async () => {
+    const fake = new FakeGreengrass();
+    devices(fake, ['pi-a']);
+    let polls = 0;
+    fake.onPoll = () => {
+      polls += 1;
+      if (polls === 1) throw new Error('ThrottlingException: Rate exceeded');
+      fake.effective.set('pi-a', [{ deploymentId: 'd-1', targetArn: TARGET, status: 'SUCCEEDED' }]);
+    };
+    const run = io(fake);
+    expect(await runDeployCli(['apply'], run.io)).toBe(0);
+    expect(run.err.join('\n')).toContain(
+      'progress poll failed, retrying: ThrottlingException: Rate exceeded',
+    );
+    expect(run.out.join('\n')).toContain('1 succeeded, 0 failed, 0 in progress of 1 (done)');
+  });
+
   it('apply --no-wait returns after creating, and a retried identical apply reuses the clientToken', async () => {
     const fake = new FakeGreengrass();
     const first = io(fake);
