@@ -4,6 +4,8 @@
  * deployment), wait for all answers or the timeout, and when someone deferred wait the longest
  * recheckAfterMs and ask again. Owns the subscriber streams and pending answers; never restarts anything.
  */
+
+import { MAX_TIMER_MS } from '../../../components/shared/runtime/system-clock.ts';
 import type { ComponentUpdateEvent, ComponentUpdateHub } from '../nucleus/services.ts';
 import { invalidArgumentsError, serviceError } from './errors.ts';
 
@@ -120,7 +122,10 @@ export function createComponentUpdateHub(
         const wait = await askOnce(deploymentId, timeoutMs, deferrals);
         if (wait <= 0) return { deferrals };
         log('ipc.component-update.deferred', { deploymentId, recheckAfterMs: wait });
-        await new Promise((resolve) => timers.setTimeout(resolve, wait));
+        // Node fires a timeout above 2^31−1 ms at once: wait a long deferral out in pieces.
+        for (let left = wait; left > 0; left -= MAX_TIMER_MS) {
+          await new Promise((resolve) => timers.setTimeout(resolve, Math.min(left, MAX_TIMER_MS)));
+        }
       }
     },
 
