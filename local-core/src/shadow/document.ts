@@ -132,6 +132,16 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** `node[key]` when `node` has that own key: `constructor` or `valueOf` in a document are never inherited values. */
+function own(node: JsonObject, key: string): Json | undefined {
+  return Object.hasOwn(node, key) ? node[key] : undefined;
+}
+
+/** Sets `node[key]` as an own property, so a `__proto__` key is kept as a plain key, as JSON has it. */
+function put(node: JsonObject, key: string, value: Json): void {
+  Object.defineProperty(node, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
 /** SM's `isNullOrMissing`: null, absent or an empty object. */
 function isNullish(value: Json | undefined): value is null | undefined {
   return value === undefined || value === null || (isObject(value) && Object.keys(value).length === 0);
@@ -236,10 +246,10 @@ function mergeTree(node: JsonObject): JsonObject | undefined {
     if (isObject(value)) {
       const child = mergeTree(value);
       if (child === undefined) sawNull = true;
-      else result[key] = child;
+      else put(result, key, child);
       continue;
     }
-    result[key] = value;
+    put(result, key, value);
   }
   return sawNull && Object.keys(result).length === 0 ? undefined : result;
 }
@@ -247,7 +257,7 @@ function mergeTree(node: JsonObject): JsonObject | undefined {
 /** Merges `patch` into `target` in place: null deletes, objects recurse, anything else replaces. */
 function mergeInto(target: JsonObject, patch: JsonObject): void {
   for (const [key, value] of Object.entries(patch)) {
-    const original = target[key];
+    const original = own(target, key);
     if (isNullish(value)) {
       if (!isNullish(original)) delete target[key];
       continue;
@@ -255,9 +265,9 @@ function mergeInto(target: JsonObject, patch: JsonObject): void {
     if (isNullish(original)) {
       if (isObject(value)) {
         const child = mergeTree(value);
-        if (child !== undefined) target[key] = child;
+        if (child !== undefined) put(target, key, child);
       } else {
-        target[key] = structuredClone(value);
+        put(target, key, structuredClone(value));
       }
       continue;
     }
@@ -267,7 +277,7 @@ function mergeInto(target: JsonObject, patch: JsonObject): void {
     }
     const replacement = isObject(value) ? mergeTree(value) : structuredClone(value);
     if (replacement === undefined) delete target[key];
-    else target[key] = replacement;
+    else put(target, key, replacement);
   }
 }
 
@@ -284,7 +294,7 @@ function metadataPatch(value: Json, timestamp: number): Json {
   if (Array.isArray(value)) return value.map((v) => metadataPatch(v, timestamp));
   if (isObject(value)) {
     const result: JsonObject = {};
-    for (const [key, child] of Object.entries(value)) result[key] = metadataPatch(child, timestamp);
+    for (const [key, child] of Object.entries(value)) put(result, key, metadataPatch(child, timestamp));
     return result;
   }
   return { timestamp };
@@ -297,12 +307,12 @@ function isMetadataLeaf(node: Json | undefined): boolean {
 /** Merges a metadata patch into the stored metadata, keeping only what the merged state still has. */
 function mergeMetadata(state: JsonObject, metadata: JsonObject, patch: JsonObject): void {
   for (const [key, patchNode] of Object.entries(patch)) {
-    const stateNode = state[key];
+    const stateNode = own(state, key);
     if (isNullish(stateNode)) {
       delete metadata[key];
       continue;
     }
-    const existing = metadata[key];
+    const existing = own(metadata, key);
     if (
       Array.isArray(patchNode) ||
       isMetadataLeaf(patchNode) ||
@@ -311,7 +321,7 @@ function mergeMetadata(state: JsonObject, metadata: JsonObject, patch: JsonObjec
       Array.isArray(existing) ||
       !isObject(stateNode)
     ) {
-      metadata[key] = pruneMetadata(stateNode, structuredClone(patchNode));
+      put(metadata, key, pruneMetadata(stateNode, structuredClone(patchNode)));
       continue;
     }
     if (isObject(existing) && isObject(patchNode)) mergeMetadata(stateNode, existing, patchNode);
@@ -323,9 +333,9 @@ function pruneMetadata(state: Json, metadata: Json): Json {
   if (!isObject(state) || !isObject(metadata) || isMetadataLeaf(metadata)) return metadata;
   const result: JsonObject = {};
   for (const [key, child] of Object.entries(metadata)) {
-    const stateChild = state[key];
+    const stateChild = own(state, key);
     if (stateChild === undefined) continue;
-    result[key] = pruneMetadata(stateChild, child);
+    put(result, key, pruneMetadata(stateChild, child));
   }
   return result;
 }
@@ -355,17 +365,17 @@ function diffValues(reported: Json, desired: Json): Json | undefined {
 function diffObjects(reported: JsonObject, desired: JsonObject): JsonObject {
   const result: JsonObject = {};
   for (const [key, desiredValue] of Object.entries(desired)) {
-    const reportedValue = reported[key];
+    const reportedValue = own(reported, key);
     if (isNullish(desiredValue)) {
-      if (!isNullish(reportedValue)) result[key] = null;
+      if (!isNullish(reportedValue)) put(result, key, null);
       continue;
     }
     if (isNullish(reportedValue)) {
-      result[key] = desiredValue;
+      put(result, key, desiredValue);
       continue;
     }
     const diff = diffValues(reportedValue, desiredValue);
-    if (diff !== undefined) result[key] = diff;
+    if (diff !== undefined) put(result, key, diff);
   }
   return result;
 }
@@ -381,7 +391,7 @@ export function jsonEquals(a: Json | undefined, b: Json | undefined): boolean {
   if (isObject(a) && isObject(b)) {
     const ka = Object.keys(a);
     if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => k in b && jsonEquals(a[k], b[k]));
+    return ka.every((k) => Object.hasOwn(b, k) && jsonEquals(a[k], b[k]));
   }
   return false;
 }
@@ -398,8 +408,8 @@ function deltaMetadata(delta: Json, metadata: Json | undefined): Json | undefine
   if (!isObject(metadata)) return metadata;
   const result: JsonObject = {};
   for (const [key, child] of Object.entries(delta)) {
-    const m = deltaMetadata(child, metadata[key]);
-    if (m !== undefined) result[key] = m;
+    const m = deltaMetadata(child, own(metadata, key));
+    if (m !== undefined) put(result, key, m);
   }
   return result;
 }
@@ -554,15 +564,15 @@ export function diffPatch(from: JsonObject | undefined, to: JsonObject | undefin
   const result: JsonObject = {};
   const a = from ?? {};
   const b = to ?? {};
-  for (const key of Object.keys(a)) if (!(key in b)) result[key] = null;
+  for (const key of Object.keys(a)) if (!Object.hasOwn(b, key)) put(result, key, null);
   for (const [key, value] of Object.entries(b)) {
-    const old = a[key];
+    const old = own(a, key);
     if (old !== undefined && jsonEquals(old, value)) continue;
     if (isObject(old) && isObject(value)) {
       const child = diffPatch(old, value);
-      if (Object.keys(child).length > 0) result[key] = child;
+      if (Object.keys(child).length > 0) put(result, key, child);
     } else {
-      result[key] = structuredClone(value);
+      put(result, key, structuredClone(value));
     }
   }
   return result;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applyUpdate,
   computeDelta,
+  diffPatch,
   type JsonObject,
   parseUpdateRequest,
   ShadowRequestError,
@@ -77,6 +78,40 @@ describe('shadow document merge', () => {
     const first = update(undefined, { state: { reported: { a: 1 } } });
     const second = update(first.next, { state: { reported: { a: 2 } } });
     expect([first.accepted.version, second.accepted.version]).toEqual([1, 2]);
+  });
+});
+
+describe('shadow keys named like Object.prototype members', () => {
+  it('keeps __proto__, constructor and valueOf as plain keys with their metadata and delta', () => {
+    const payload = '{"state":{"desired":{"__proto__":{"x":1},"constructor":1,"valueOf":{"a":1}}}}';
+    const outcome = update(undefined, payload);
+    const stamp = { timestamp: T0 };
+    expect(JSON.stringify([outcome.next.state, outcome.next.metadata, outcome.delta?.metadata])).toBe(
+      JSON.stringify([
+        JSON.parse('{"desired":{"__proto__":{"x":1},"constructor":1,"valueOf":{"a":1}}}'),
+        JSON.parse(
+          `{"desired":{"__proto__":{"x":${JSON.stringify(stamp)}},"constructor":${JSON.stringify(stamp)},"valueOf":{"a":${JSON.stringify(stamp)}}}}`,
+        ),
+        JSON.parse(
+          `{"__proto__":{"x":${JSON.stringify(stamp)}},"constructor":${JSON.stringify(stamp)},"valueOf":{"a":${JSON.stringify(stamp)}}}`,
+        ),
+      ]),
+    );
+    expect((Object.prototype as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('puts a __proto__ key into a sync patch as a plain key', () => {
+    expect(JSON.stringify(diffPatch({ a: 1 }, JSON.parse('{"a":1,"__proto__":{"x":1}}')))).toBe(
+      '{"__proto__":{"x":1}}',
+    );
+  });
+
+  it('drops the metadata of a removed constructor key', () => {
+    const first = update(undefined, { state: { desired: { constructor: 1, b: 2 } } }).next;
+    const second = update(first, { state: { desired: { constructor: null } } }).next;
+    expect(JSON.stringify([second.state.desired, second.metadata.desired])).toBe(
+      JSON.stringify([{ b: 2 }, { b: { timestamp: T0 } }]),
+    );
   });
 });
 
