@@ -190,6 +190,16 @@ export function validateStatusDetails(details: Record<string, unknown>): Record<
   return out;
 }
 
+/** The job `jobId`: an own key only, so ids such as `toString` or `constructor` are jobs like any other. */
+function jobOf(state: JobsState, jobId: string): JobRecord | undefined {
+  return Object.hasOwn(state.jobs, jobId) ? state.jobs[jobId] : undefined;
+}
+
+/** The job's execution on `thingName` (own key only: a thing may be called `constructor`). */
+function executionOf(job: JobRecord, thingName: string): ExecutionRecord | undefined {
+  return Object.hasOwn(job.executions, thingName) ? job.executions[thingName] : undefined;
+}
+
 export class JobsEngine {
   constructor(
     private state: JobsState,
@@ -265,7 +275,7 @@ export class JobsEngine {
     } catch {
       throw new JobsApiError('InvalidRequestException', 400, 'document must be valid JSON');
     }
-    if (this.state.jobs[jobId]) {
+    if (jobOf(this.state, jobId)) {
       throw new JobsApiError('ResourceAlreadyExistsException', 409, `Job ${jobId} already exists`);
     }
     const things = this.resolveTargets(body.targets);
@@ -448,7 +458,7 @@ export class JobsEngine {
   /** DescribeJobExecution (GET /things/{thingName}/jobs/{jobId}?executionNumber). */
   describeJobExecution(thingName: string, jobId: string, query: URLSearchParams): Record<string, unknown> {
     const job = this.requireJob(jobId);
-    const e = job.executions[thingName];
+    const e = executionOf(job, thingName);
     const wanted = query.get('executionNumber');
     if (!e || (wanted !== null && Number(wanted) !== e.executionNumber)) {
       throw new JobsApiError(
@@ -596,8 +606,8 @@ export class JobsEngine {
     if (jobId === '$next') {
       found = this.pendingOf(thingName)[0];
     } else {
-      const job = this.state.jobs[jobId];
-      const e = job?.executions[thingName];
+      const job = jobOf(this.state, jobId);
+      const e = job && executionOf(job, thingName);
       if (
         !job ||
         !e ||
@@ -630,8 +640,8 @@ export class JobsEngine {
         `status must be one of ${DEVICE_STATUSES.join(', ')}, got ${request.status}`,
       );
     }
-    const job = this.state.jobs[jobId];
-    const e = job?.executions[thingName];
+    const job = jobOf(this.state, jobId);
+    const e = job && executionOf(job, thingName);
     if (
       !job ||
       !e ||
@@ -763,7 +773,7 @@ export class JobsEngine {
   }
 
   private requireJob(jobId: string): JobRecord {
-    const job = this.state.jobs[jobId];
+    const job = jobOf(this.state, jobId);
     if (!job) throw new JobsApiError('ResourceNotFoundException', 404, `Job ${jobId} does not exist`);
     return job;
   }
@@ -791,7 +801,7 @@ export class JobsEngine {
   private pendingOf(thingName: string): { job: JobRecord; e: ExecutionRecord }[] {
     const out: { job: JobRecord; e: ExecutionRecord }[] = [];
     for (const job of Object.values(this.state.jobs)) {
-      const e = job.executions[thingName];
+      const e = executionOf(job, thingName);
       if (e && (e.status === 'QUEUED' || e.status === 'IN_PROGRESS')) out.push({ job, e });
     }
     const rank = (s: ExecutionStatus) => (s === 'IN_PROGRESS' ? 0 : 1);

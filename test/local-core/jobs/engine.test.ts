@@ -400,6 +400,26 @@ describe('JobsEngine timeouts', () => {
 });
 
 describe('JobsEngine against hostile device input', () => {
+  it('treats job ids and thing names named like Object.prototype members as ordinary names', () => {
+    const { engine, device, create } = setup();
+    const rejected = [
+      on(device('office-a', 'toString/get'), '$aws/things/office-a/jobs/toString/get/rejected'),
+      on(
+        device('office-a', 'constructor/update', { status: 'IN_PROGRESS' }),
+        '$aws/things/office-a/jobs/constructor/update/rejected',
+      ),
+    ];
+    create('toString', [`${ARN}:thing/office-a`]);
+    const described = engine.describeJobExecution('office-a', 'toString', new URLSearchParams());
+    expect([rejected, described]).toMatchObject([
+      [{ code: 'ResourceNotFound' }, { code: 'ResourceNotFound' }],
+      { execution: { jobId: 'toString', status: 'QUEUED' } },
+    ]);
+    expect(() => engine.describeJobExecution('constructor', 'toString', new URLSearchParams())).toThrow(
+      expect.objectContaining({ type: 'ResourceNotFoundException' }),
+    );
+  });
+
   it('answers any message under a thing’s jobs topics without throwing, and only on that thing’s topics', () => {
     const suffixes = fc.constantFrom(
       'get',
