@@ -315,6 +315,21 @@ describe('commands', () => {
     expect(h.metrics.total('CommandsRejected')).toBe(1);
   });
 
+  it('rejects a recurrence that never occurs (30 February), which would stall every replan', async () => {
+    h = await new Harness().start();
+    const r = await h.send(
+      command('upsertCustomEvent', {
+        eventId: 'never',
+        title: 'Never',
+        start: '2026-09-21T17:00:00.000Z',
+        recurrence: 'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30',
+      }),
+    );
+    expect(r?.error).toMatchObject({ code: 'INVALID_ARGS', path: 'args.recurrence' });
+    expect(r?.error?.message).toMatch(/never occurs/);
+    expect(h.scheduler.plan().events).toHaveLength(0);
+  });
+
   it('answers an edit of an unknown event with NOT_FOUND', async () => {
     h = await new Harness().start();
     const r = await h.send(

@@ -10,7 +10,7 @@ import {
   type ResultError,
 } from '../../shared/contracts/index.ts';
 import type { AlertEdit, EventEdit } from './model.ts';
-import { occurrenceStart, recurrenceProblem } from './recurrence.ts';
+import { occurrenceStart, recurrenceNeverOccurs, recurrenceProblem } from './recurrence.ts';
 import type { SchedulerStore } from './store.ts';
 
 export interface CommandEnv {
@@ -148,7 +148,8 @@ const handlers: { [T in Command['type']]: (env: CommandEnv, command: CommandOf<T
   upsertCustomEvent: (env, c) => {
     const { eventId, title, start, end, venue, recurrence } = c.args;
     if (recurrence !== undefined) {
-      const problem = recurrenceProblem(recurrence);
+      const problem =
+        recurrenceProblem(recurrence) ?? recurrenceNeverOccurs(Date.parse(start), recurrence, env.zone);
       if (problem) {
         return fail(
           'INVALID_ARGS',

@@ -31,6 +31,26 @@ export function recurrenceProblem(recurrence: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Why a recurrence starting at `first` cannot be used although it parses: it never occurs. rrule looks for a
+ * matching day up to the year 9999, so such a rule (`BYMONTH=2;BYMONTHDAY=30`) would stall every replan for
+ * seconds. The Gregorian calendar repeats every 400 years, so the rule is tried from its start moved by whole
+ * cycles to within 400 years of 9999: at most one cycle is scanned, and a rule with no occurrence there has
+ * none in the centuries after `first` either.
+ */
+export function recurrenceNeverOccurs(first: number, recurrence: string, zone: string): string | undefined {
+  const { count: _count, until: _until, ...options } = RRule.parseString(body(recurrence));
+  const start = floating(first, zone);
+  const shifted = new Date(start);
+  shifted.setUTCFullYear(start.getUTCFullYear() + 400 * Math.floor((9999 - start.getUTCFullYear()) / 400));
+  let found = false;
+  new RRule({ ...options, dtstart: shifted }).all(() => {
+    found = true;
+    return false;
+  });
+  return found ? undefined : 'never occurs';
+}
+
 /** A floating Date (UTC fields = local wall fields). */
 function floating(instant: number, zone: string): Date {
   const w = instantToWall(instant, zone);
