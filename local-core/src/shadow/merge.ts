@@ -9,6 +9,11 @@ import { isObject, type Json, type JsonObject, jsonEquals, type StoredShadow } f
 export type Side = 'local' | 'cloud';
 type State = StoredShadow['state'];
 
+/** `node[key]` when it is an own key: a `constructor` key absent on one side is absent, not inherited. */
+function own(node: JsonObject, key: string): Json | undefined {
+  return Object.hasOwn(node, key) ? node[key] : undefined;
+}
+
 function mergeValue(
   base: Json | undefined,
   local: Json | undefined,
@@ -33,8 +38,11 @@ function mergeObjects(
   const result: JsonObject = {};
   const keys = new Set([...Object.keys(local), ...Object.keys(cloud)]);
   for (const key of keys) {
-    const value = mergeValue(base?.[key], local[key], cloud[key], winner);
-    if (value !== undefined) result[key] = value;
+    const value = mergeValue(base && own(base, key), own(local, key), own(cloud, key), winner);
+    if (value !== undefined) {
+      // defineProperty: a `__proto__` key stays a plain key.
+      Object.defineProperty(result, key, { value, writable: true, enumerable: true, configurable: true });
+    }
   }
   return Object.keys(result).length > 0 ? result : undefined;
 }

@@ -26,6 +26,19 @@ describe('three-way shadow merge', () => {
     });
   });
 
+  it('propagates the deletion of a key named constructor and keeps a __proto__ key', () => {
+    const base = { desired: { constructor: 1, keep: 1 } };
+    const merged = mergeShadowStates(
+      base,
+      { desired: JSON.parse('{"keep":1,"__proto__":{"x":1}}') },
+      { desired: { constructor: 1, keep: 1, cloud: 2 } },
+    );
+    expect([JSON.stringify(merged), Object.hasOwn(merged.desired ?? {}, 'constructor')]).toEqual([
+      '{"desired":{"keep":1,"__proto__":{"x":1},"cloud":2}}',
+      false,
+    ]);
+  });
+
   it('propagates a key deleted on one side', () => {
     const base = { desired: { a: 1, b: 2 } };
     expect(mergeShadowStates(base, { desired: { b: 2 } }, { desired: { a: 1, b: 2, c: 4 } })).toEqual({
