@@ -118,6 +118,24 @@ describe('reconciling fixtures snapshots', () => {
     expect(h.fs.calls.filter((c) => c.op === 'write').length - writes).toBeLessThanOrEqual(1);
   });
 
+  it('does not let a replay older than the last applied snapshot undo it, also after failed scrapes', async () => {
+    h = await new Harness().start();
+    const old = snapshot([fixture({ key: key('team-0'), kickoff: '2026-09-12T18:00:00.000Z' })], {
+      takenAt: '2026-09-01T07:00:00.000Z',
+    });
+    await h.fixtures(old);
+    // The kick-off moves; the scraper publishes it but its state file keeps the older snapshot.
+    const moved = [fixture({ key: key('team-0'), kickoff: '2026-09-12T13:00:00.000Z' })];
+    await h.fixtures(snapshot(moved, { takenAt: '2026-09-01T08:00:00.000Z' }));
+    await h.fixtures(
+      snapshot([], { takenAt: '2026-09-01T09:00:00.000Z', ok: false, failureReason: 'offline' }),
+    );
+    await h.restart();
+    await h.fixtures({ ...old, replayed: true });
+    expect(event(key('team-0'))?.start).toBe(Date.parse('2026-09-12T13:00:00.000Z'));
+    expect(h.scheduler.plan().events).toHaveLength(1);
+  });
+
   it('never marks a past game missing', async () => {
     h = await new Harness({ now: '2026-09-20T00:00:00Z' }).start();
     await h.fixtures(snapshot(games(3)));

@@ -73,6 +73,8 @@ export interface SchedulerData {
   /** The device's own policy, when `setAlertPolicy` set one. */
   policy: AlertPolicy | undefined;
   lastFixtures: LastFixtures | undefined;
+  /** `takenAt` of the last snapshot applied: an older replay must not undo it. */
+  lastAppliedTakenAt?: string | undefined;
 }
 
 export function emptyData(): SchedulerData {
@@ -82,5 +84,6 @@ export function emptyData(): SchedulerData {
     alertEdits: new Map(),
     policy: undefined,
     lastFixtures: undefined,
+    lastAppliedTakenAt: undefined,
   };
 }

@@ -16,12 +16,14 @@ export interface ReconcileOptions {
   readonly unconfirmedKickoff: Readonly<Record<Weekday, string>>;
   /** False while the clock is untrusted: "future" cannot be told, so no absence is counted. */
   readonly countAbsences: boolean;
+  /** `takenAt` of the last snapshot applied, if any. */
+  readonly lastAppliedTakenAt?: string | undefined;
 }
 
 export type ReconcileOutcome =
   | {
       readonly applied: false;
-      readonly reason: 'not-ok' | 'duplicate' | 'implausible';
+      readonly reason: 'not-ok' | 'duplicate' | 'stale' | 'implausible';
       readonly detail: string;
     }
   | {
@@ -81,6 +83,16 @@ export function reconcileFixtures(
   }
   if (snapshot.snapshotId === lastSnapshotId) {
     return { applied: false, reason: 'duplicate', detail: `snapshot ${snapshot.snapshotId} already applied` };
+  }
+  // A replay is the scraper's saved snapshot; when its state file is behind (a failed write), it is older
+  // than what was applied, and applying it would move games back to superseded kick-offs.
+  const applied = options.lastAppliedTakenAt;
+  if (snapshot.replayed && applied !== undefined && Date.parse(snapshot.takenAt) < Date.parse(applied)) {
+    return {
+      applied: false,
+      reason: 'stale',
+      detail: `replayed snapshot ${snapshot.snapshotId} taken at ${snapshot.takenAt} is older than the last applied (${applied})`,
+    };
   }
   const byKey = new Map(snapshot.fixtures.map((f) => [f.key, f]));
   const knownFuture = [...games.values()].filter((g) => g.sourceStatus === 'scheduled' && g.start > now);

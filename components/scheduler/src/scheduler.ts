@@ -358,6 +358,7 @@ export function createScheduler(
       zone,
       ...config.fixtures,
       countAbsences: trust.trusted,
+      lastAppliedTakenAt: s.data.lastAppliedTakenAt,
     });
     const last = {
       snapshotId: message.snapshotId,
@@ -370,7 +371,7 @@ export function createScheduler(
         reason: outcome.reason,
         detail: outcome.detail,
       });
-      if (outcome.reason === 'duplicate') return;
+      if (outcome.reason === 'duplicate' || outcome.reason === 'stale') return;
       s.setLastFixtures({
         ...last,
         ok: false,
@@ -383,6 +384,7 @@ export function createScheduler(
     s.batch(() => {
       for (const record of outcome.put) s.putEvent(record);
       s.setLastFixtures({ ...last, ok: true });
+      s.setLastAppliedTakenAt(message.takenAt);
     });
     if (outcome.added.length > 0) metrics.count('EventsAdded', outcome.added.length);
     if (outcome.updated.length > 0) metrics.count('EventsUpdated', outcome.updated.length);

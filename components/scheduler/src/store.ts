@@ -123,6 +123,7 @@ function load(db: Database): Omit<Loaded, 'migrated'> {
   for (const [key, value] of rows(db, 'SELECT key, value FROM meta')) {
     if (key === 'policy') data.policy = JSON.parse(String(value)) as AlertPolicy;
     if (key === 'lastFixtures') data.lastFixtures = JSON.parse(String(value)) as LastFixtures;
+    if (key === 'lastAppliedTakenAt') data.lastAppliedTakenAt = String(value);
   }
   const commands = new Map<string, StoredCommand>();
   for (const [id, at, result] of rows(db, 'SELECT id, at_ms, result FROM commands')) {
@@ -288,6 +289,11 @@ export class SchedulerStore {
   setLastFixtures(last: LastFixtures): void {
     this.data.lastFixtures = last;
     this.run("INSERT OR REPLACE INTO meta (key, value) VALUES ('lastFixtures', ?)", [JSON.stringify(last)]);
+  }
+
+  setLastAppliedTakenAt(takenAt: string): void {
+    this.data.lastAppliedTakenAt = takenAt;
+    this.run("INSERT OR REPLACE INTO meta (key, value) VALUES ('lastAppliedTakenAt', ?)", [takenAt]);
   }
 
   putCommand(id: string, at: number, result: CommandResult): void {
