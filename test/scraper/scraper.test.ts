@@ -135,6 +135,19 @@ describe('the last good snapshot on disk', () => {
     ]);
   });
 
+  it('is on disk before the snapshot is published, so a later replay is never older than it', async () => {
+    const { scraper, fs, bus } = wiredScraper(oneSource(), '2026-09-01T08:00:00Z');
+    serveFile(fs, 'club.ics', GENK);
+    const onDiskWhenPublished: unknown[] = [];
+    await bus.endpoint('scheduler').subscribeRaw(TOPICS.fixtures.name, () => {
+      const bytes = fs.files.get(`${WORK}/scraper-state.json`);
+      onDiskWhenPublished.push(bytes && JSON.parse(new TextDecoder().decode(bytes)).snapshot.snapshotId);
+    });
+    const good = await scraper.scrapeNow();
+    await bus.settle();
+    expect(onDiskWhenPublished).toEqual([good.snapshotId]);
+  });
+
   it('is not replaced by a failed snapshot', async () => {
     const { scraper, fs } = wiredScraper(oneSource(), '2026-09-01T08:00:00Z');
     serveFile(fs, 'club.ics', GENK);

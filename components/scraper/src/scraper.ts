@@ -216,6 +216,13 @@ export function createScraper(ctx: ComponentContext<ScraperConfig>): Scraper {
           fixtures: [],
         };
     if (stopped) return snapshot;
+    if (snapshot.ok) {
+      // Durable before it is published: the replay at the next start is then never older than what the
+      // scheduler has applied.
+      lastGood = snapshot;
+      recordKeys(snapshot.fixtures, today);
+      await saveState(snapshot);
+    }
     await pubsub.publish(TOPICS.fixtures, snapshot);
     logger.info(SCRAPER_EVENTS.published, {
       snapshotId: snapshot.snapshotId,
@@ -224,13 +231,7 @@ export function createScraper(ctx: ComponentContext<ScraperConfig>): Scraper {
       parsedRows,
       ...(snapshot.failureReason ? { failureReason: snapshot.failureReason } : {}),
     });
-    if (!snapshot.ok) {
-      metrics.count('ScrapeFailures');
-      return snapshot;
-    }
-    lastGood = snapshot;
-    recordKeys(snapshot.fixtures, today);
-    await saveState(snapshot);
+    if (!snapshot.ok) metrics.count('ScrapeFailures');
     return snapshot;
   }
 
