@@ -109,6 +109,9 @@ export class ThingConnection implements IotCoreLink, ThingCloud {
   }
 
   async publish(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean): Promise<void> {
+    // Refused here, as the CRT client does: the broker disconnects a client that publishes to a wildcard,
+    // and the QoS 1 message, resent on every reconnect, would keep the thing's connection down.
+    if (topic === '' || topic.includes('+') || topic.includes('#')) throw new Error(`Invalid topic ${topic}`);
     const client = this.client;
     if (!this.online || client === undefined) {
       if (qos === 1) this.spool.push({ topic, payload, retain });
@@ -131,11 +134,16 @@ export class ThingConnection implements IotCoreLink, ThingCloud {
     subscription.listeners.add(listener);
     const client = this.client;
     if (this.connected && client !== undefined) {
-      const granted = await client.subscribeAsync(filter, { qos });
-      const failure = granted.find((g) => g.qos === 128);
-      if (failure !== undefined) {
+      try {
+        const granted = await client.subscribeAsync(filter, { qos });
+        if (granted.some((g) => g.qos === 128)) throw new Error(`SUBACK failure for ${filter}`);
+      } catch (error) {
+        // A refused filter (SUBACK failure, or `a/#/b` refused by the client) is not kept for restores.
         subscription.listeners.delete(listener);
-        throw new Error(`SUBACK failure for ${filter}`);
+        if (subscription.listeners.size === 0 && this.subscriptions.get(filter) === subscription) {
+          this.subscriptions.delete(filter);
+        }
+        throw error;
       }
     }
     return () => {
