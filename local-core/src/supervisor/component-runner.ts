@@ -133,6 +133,11 @@ export async function terminate(child: ChildProcess, graceMs: number): Promise<v
   if (!exited(child) || (pgid !== undefined && groupAlive(pgid))) {
     killGroup(child, 'SIGKILL');
     await waitExit(child, 2_000);
+    // The shell's exit is not its children's: wait until every SIGKILLed member is gone too (bounded).
+    const killDeadline = Date.now() + 2_000;
+    while (pgid !== undefined && groupAlive(pgid) && Date.now() < killDeadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 }
 
