@@ -16,6 +16,7 @@ import {
   type WriteStream,
 } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
+import { MAX_TIMER_MS } from '../../../components/shared/runtime/system-clock.ts';
 import type { ComponentLifecycle, LifecycleStep } from './recipe.ts';
 
 export type ComponentState =
@@ -86,7 +87,8 @@ function exited(child: ChildProcess): boolean {
 function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (exited(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
+    // Node fires a delay above 2^31−1 ms at once; a longer step timeout is effectively unbounded.
+    const timer = setTimeout(() => resolve(false), Math.min(ms, MAX_TIMER_MS));
     child.once('exit', () => {
       clearTimeout(timer);
       resolve(true);
@@ -321,19 +323,22 @@ export class ComponentRunner {
     });
     const timeoutSeconds = step.timeoutSeconds ?? (name === 'Startup' ? DEFAULT_TIMEOUTS.startup : undefined);
     if (timeoutSeconds !== undefined) {
-      this.timer = setTimeout(() => {
-        void this.enqueue(async () => {
-          if (generation !== this.generation) return;
-          if (name === 'Startup' && this.current !== 'STARTING') return;
-          if (name === 'Run' && this.current !== 'RUNNING') return;
-          this.options.log('supervisor.component.timeout', {
-            component: this.name,
-            step: name,
-            timeoutSeconds,
+      this.timer = setTimeout(
+        () => {
+          void this.enqueue(async () => {
+            if (generation !== this.generation) return;
+            if (name === 'Startup' && this.current !== 'STARTING') return;
+            if (name === 'Run' && this.current !== 'RUNNING') return;
+            this.options.log('supervisor.component.timeout', {
+              component: this.name,
+              step: name,
+              timeoutSeconds,
+            });
+            await this.handleError(this.current, `${name} timeout`);
           });
-          await this.handleError(this.current, `${name} timeout`);
-        });
-      }, timeoutSeconds * 1000);
+        },
+        Math.min(timeoutSeconds * 1000, MAX_TIMER_MS),
+      );
     }
     if (name === 'Run') {
       this.setState('RUNNING', 'Run started');

@@ -126,6 +126,17 @@ describe('ComponentRunner', () => {
     expect(readFileSync(join(dir, 'term'), 'utf8').trim()).toBe('graceful');
   });
 
+  it('honours a step Timeout longer than 2^31−1 ms instead of timing out at once', async () => {
+    const month = 31 * 24 * 3600;
+    const { r, states } = runner(
+      { install: step('sleep 0.2', month), startup: step('sleep 0.2; exit 0', month) },
+      () => 1,
+    );
+    await r.start();
+    await until(() => r.state === 'RUNNING' || r.state === 'ERRORED' || r.state === 'BROKEN');
+    expect(states).toEqual(['INSTALLED', 'STARTING', 'RUNNING']);
+  });
+
   it('SIGKILLs a process group that ignores SIGTERM after the grace period', async () => {
     const { r, dir } = runner(
       { run: step("trap '' TERM; echo $$ > ../pid; sleep 30 & echo $! >> ../pid; wait") },
