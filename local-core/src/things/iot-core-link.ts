@@ -91,7 +91,10 @@ export class ThingConnection implements IotCoreLink, ThingCloud {
         this.connected = true;
         void this.restore(client).finally(resolve);
       });
+      // Taken offline before the first CONNACK: nothing to wait for.
+      client.once('end', () => resolve());
     });
+    if (this.client !== client) return;
     this.options.log('things.cloud.online', { thing: this.thingName });
     for (const listener of this.connectivityListeners) listener(true);
   }
@@ -175,13 +178,23 @@ export class ThingConnection implements IotCoreLink, ThingCloud {
         });
       });
     }
+    // A message leaves the spool only once acknowledged: going offline mid-drain keeps the rest (and the
+    // one in flight) for the next connection instead of losing them with this client.
+    const ended = new Promise<'ended'>((resolve) => client.once('end', () => resolve('ended')));
     while (this.spool.length > 0 && this.client === client) {
-      const message = this.spool.shift();
+      const message = this.spool[0];
       if (message === undefined) break;
-      await client.publishAsync(message.topic, Buffer.from(message.payload), {
-        qos: 1,
-        retain: message.retain,
-      });
+      const outcome = await Promise.race([
+        client
+          .publishAsync(message.topic, Buffer.from(message.payload), { qos: 1, retain: message.retain })
+          .then(
+            () => 'sent' as const,
+            () => 'failed' as const,
+          ),
+        ended,
+      ]);
+      if (outcome !== 'sent') break;
+      if (this.spool[0] === message) this.spool.shift();
     }
   }
 

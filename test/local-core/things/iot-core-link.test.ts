@@ -60,4 +60,27 @@ describe('ThingConnection (a thing’s link to the IoT Core stand-in)', () => {
       [],
     ]);
   });
+
+  it('keeps spooled messages not yet acknowledged when taken offline mid-drain, and sends them all later', async () => {
+    const { broker, connection } = await connected();
+    const cloud = await mqtt.connectAsync(broker.url, { clientId: 'observer', protocolVersion: 4 });
+    const seen = new Set<string>();
+    cloud.on('message', (_topic, payload) => seen.add(payload.toString('utf8')));
+    await cloud.subscribeAsync('spool/#', { qos: 1 });
+    const total = 400;
+    for (let i = 0; i < total; i += 1) {
+      await connection.publish('spool/x', new TextEncoder().encode(String(i)), 1, false);
+    }
+    const online = connection.goOnline();
+    while (!connection.isConnected()) await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await connection.goOffline();
+    await online;
+    await connection.goOnline();
+    const deadline = Date.now() + 10_000;
+    while (seen.size < total && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    await cloud.endAsync(true);
+    expect([seen.size, connection.spooled()]).toEqual([total, 0]);
+  });
 });
