@@ -37,6 +37,8 @@ export class ThingConnection implements IotCoreLink, ThingCloud {
   readonly thingName: string;
   readonly thingGroups: readonly string[];
   private client: MqttClient | undefined;
+  /** Settles when the current client is ended (taken offline or closed). */
+  private clientEnded: Promise<'ended'> = Promise.resolve('ended');
   private online = false;
   private connected = false;
   private readonly spool: { topic: string; payload: Uint8Array; retain: boolean }[] = [];
@@ -79,6 +81,7 @@ export class ThingConnection implements IotCoreLink, ThingCloud {
       connectTimeout: 5_000,
     });
     this.client = client;
+    this.clientEnded = new Promise((resolve) => client.once('end', () => resolve('ended')));
     client.on('message', (topic, payload) => this.dispatch(topic, new Uint8Array(payload)));
     client.on('close', () => {
       this.connected = false;
@@ -121,7 +124,12 @@ export class ThingConnection implements IotCoreLink, ThingCloud {
       else this.options.log('things.mqtt.qos0-dropped', { thing: this.thingName, topic });
       return;
     }
-    await client.publishAsync(topic, Buffer.from(payload), { qos, retain });
+    const outcome = await Promise.race([
+      client.publishAsync(topic, Buffer.from(payload), { qos, retain }).then(() => 'sent' as const),
+      this.clientEnded,
+    ]);
+    // Taken offline before the PUBACK: a QoS 1 message goes to the spool instead of being lost with the client.
+    if (outcome === 'ended' && qos === 1) this.spool.push({ topic, payload, retain });
   }
 
   async subscribe(
@@ -180,7 +188,7 @@ export class ThingConnection implements IotCoreLink, ThingCloud {
     }
     // A message leaves the spool only once acknowledged: going offline mid-drain keeps the rest (and the
     // one in flight) for the next connection instead of losing them with this client.
-    const ended = new Promise<'ended'>((resolve) => client.once('end', () => resolve('ended')));
+    const ended = this.clientEnded;
     while (this.spool.length > 0 && this.client === client) {
       const message = this.spool[0];
       if (message === undefined) break;

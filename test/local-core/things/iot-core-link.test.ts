@@ -83,4 +83,25 @@ describe('ThingConnection (a thing’s link to the IoT Core stand-in)', () => {
     await cloud.endAsync(true);
     expect([seen.size, connection.spooled()]).toEqual([total, 0]);
   });
+
+  it('spools a QoS 1 publish still waiting for its PUBACK when the thing goes offline, and sends it later', async () => {
+    const { broker, connection } = await connected();
+    const cloud = await mqtt.connectAsync(broker.url, { clientId: 'observer', protocolVersion: 4 });
+    const seen = new Set<string>();
+    cloud.on('message', (_topic, payload) => seen.add(payload.toString('utf8')));
+    await cloud.subscribeAsync('live/#', { qos: 1 });
+    await connection.goOnline();
+    const total = 200;
+    const publishes = Array.from({ length: total }, (_, i) =>
+      connection.publish('live/x', new TextEncoder().encode(String(i)), 1, false),
+    );
+    await connection.goOffline();
+    await Promise.all(publishes);
+    await connection.goOnline();
+    const deadline = Date.now() + 10_000;
+    while (seen.size < total && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    await cloud.endAsync(true);
+    expect([seen.size, connection.spooled()]).toEqual([total, 0]);
+  });
 });
