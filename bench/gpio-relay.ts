@@ -31,30 +31,19 @@ import {
 } from '../test/fakes/index.ts';
 import { relayConfig } from '../test/gpio-relay/helpers.ts';
 import { startRelayStack } from '../test/gpio-relay/relay-stack.ts';
-import { bareCrtRss, componentPid, percentile, rssOf, settle, writeResults } from './support/measure.ts';
+import {
+  bareCrtRss,
+  componentPid,
+  rssOf,
+  type Stats,
+  settle,
+  stats,
+  writeResults,
+} from './support/measure.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 500);
 const IN_MEMORY = Number(process.env.BENCH_IN_MEMORY ?? 5000);
-
-interface Stats {
-  n: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
-
-function stats(samples: number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    n: sorted.length,
-    p50: percentile(sorted, 0.5),
-    p90: percentile(sorted, 0.9),
-    p99: percentile(sorted, 0.99),
-    max: sorted.at(-1) ?? Number.NaN,
-  };
-}
 
 async function inMemory(): Promise<Stats> {
   const bus = new InMemoryBus();

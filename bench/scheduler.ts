@@ -31,28 +31,21 @@ import {
 } from '../test/fakes/index.ts';
 import { startSchedulerStack, testConfig } from '../test/scheduler/scheduler-stack.ts';
 import { configWith } from '../test/scheduler/support.ts';
-import { bareCrtRss, componentPid, percentile, rssOf, settle, writeResults } from './support/measure.ts';
+import {
+  bareCrtRss,
+  componentPid,
+  rssOf,
+  type Stats,
+  settle,
+  stats,
+  writeResults,
+} from './support/measure.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 150);
 const SPACING_MS = 200;
 const DAY = 86_400_000;
 
-interface Stats {
-  n: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
-function stats(samples: number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    n: sorted.length,
-    p50: percentile(sorted, 0.5),
-    p99: percentile(sorted, 0.99),
-    max: sorted.at(-1) ?? NaN,
-  };
-}
 const wall = () => performance.timeOrigin + performance.now();
 const iso = (ms: number) => new Date(ms).toISOString();
 

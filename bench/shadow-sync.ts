@@ -15,24 +15,13 @@ import { existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildAll } from '../scripts/build.ts';
 import { processOf, startMatchdayStack } from '../test/shadow-sync/matchday-stack.ts';
-import { bareCrtRss, percentile, rssOf, settle, writeResults } from './support/measure.ts';
+import { bareCrtRss, rssOf, settle, stats, writeResults } from './support/measure.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const EDITS = Number(process.env.BENCH_EDITS ?? 240);
 const WARMUP = 10;
 const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-
-function stats(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    n: sorted.length,
-    p50: percentile(sorted, 0.5),
-    p90: percentile(sorted, 0.9),
-    p99: percentile(sorted, 0.99),
-    max: sorted.at(-1) ?? Number.NaN,
-  };
-}
 
 /** Follows the probe's relay-set.jsonl, returning new lines as they are appended. */
 function follow(file: string): () => { message: { on: boolean; alertId?: string }; at: number }[] {
